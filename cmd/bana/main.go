@@ -1,0 +1,180 @@
+// Command bana is the BANA point-of-sale backend: one binary that serves the API, migrates the
+// database and runs the operator's chores.
+//
+//	bana serve                 serve the API (migrates first unless --no-migrate)
+//	bana migrate up|down [n]|status
+//	bana version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/banapos/bana/internal/app"
+	"github.com/banapos/bana/internal/platform/api"
+	"github.com/banapos/bana/internal/platform/config"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "bana:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: bana <command>
+
+commands:
+  serve [--no-migrate]        serve the API on APP_ENV_SERVER_HOST:APP_ENV_SERVER_PORT
+  migrate up                  apply pending migrations
+  migrate down [n]            revert the last n migrations (default 1)
+  migrate status              list migrations and when they were applied
+  version                     print the version
+
+Settings come from APP_ENV_* variables and .env files; none at all runs the embedded default
+(SQLite and files under ./data).`
+
+func run(args []string) error {
+	if len(args) == 0 {
+		fmt.Println(usage)
+		return errors.New("no command")
+	}
+	switch args[0] {
+	case "version":
+		fmt.Println("bana", app.Version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Println(usage)
+		return nil
+	case "serve":
+		return serve(args[1:])
+	case "migrate":
+		return migrate(args[1:])
+	}
+	fmt.Fprintln(os.Stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func load() (*app.App, context.Context, context.CancelFunc, error) {
+	cfg, err := config.Load(".")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	log := app.NewLogger(cfg)
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		cancel()
+		return nil, nil, nil, err
+	}
+	return a, ctx, cancel, nil
+}
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations at start")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a, ctx, cancel, err := load()
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	defer a.Close()
+	if !*noMigrate {
+		m, err := a.Migrator()
+		if err != nil {
+			return err
+		}
+		applied, err := m.Up(ctx)
+		if err != nil {
+			return err
+		}
+		for _, n := range applied {
+			a.Log.Info("migrated", "migration", n)
+		}
+	}
+	ln, err := net.Listen("tcp", a.Cfg.Server.Addr())
+	if err != nil {
+		return fmt.Errorf("listen on %s (APP_ENV_SERVER_HOST / APP_ENV_SERVER_PORT): %w", a.Cfg.Server.Addr(), err)
+	}
+	mode := "embedded (SQLite in " + a.Cfg.DataDir + ")"
+	if a.Cfg.Postgres.Enabled() {
+		mode = "PostgreSQL"
+	}
+	host := a.Cfg.Server.Host
+	if host == "0.0.0.0" || host == "" {
+		host = "localhost"
+	}
+	base := "http://" + net.JoinHostPort(host, strconv.Itoa(a.Cfg.Server.Port))
+	a.Log.Info("BANA is serving", "version", app.Version, "mode", mode, "api", base+a.Cfg.Server.BasePath,
+		"explorer", base+"/doc/explorer", "explorer_embedded", api.ExplorerEmbedded())
+	if !api.ExplorerEmbedded() {
+		a.Log.Warn("API explorer bundle not embedded (run `make explorer` with npm installed); /doc/explorer loads Scalar from a CDN and needs internet")
+	}
+	return a.Serve(ctx, ln)
+}
+
+func migrate(args []string) error {
+	if len(args) == 0 {
+		return errors.New("migrate needs up, down [n] or status")
+	}
+	a, ctx, cancel, err := load()
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	defer a.Close()
+	m, err := a.Migrator()
+	if err != nil {
+		return err
+	}
+	switch args[0] {
+	case "up":
+		applied, err := m.Up(ctx)
+		for _, n := range applied {
+			fmt.Println("applied", n)
+		}
+		if err == nil && len(applied) == 0 {
+			fmt.Println("nothing to apply")
+		}
+		return err
+	case "down":
+		n := 1
+		if len(args) > 1 {
+			if n, err = strconv.Atoi(args[1]); err != nil || n < 1 {
+				return fmt.Errorf("migrate down: %q is not a positive count", args[1])
+			}
+		}
+		reverted, err := m.Down(ctx, n)
+		for _, r := range reverted {
+			fmt.Println("reverted", r)
+		}
+		return err
+	case "status":
+		st, err := m.Status(ctx)
+		if err != nil {
+			return err
+		}
+		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "MODULE\tVERSION\tNAME\tAPPLIED")
+		for _, s := range st {
+			at := "pending"
+			if s.AppliedAt != nil {
+				at = s.AppliedAt.Format("2006-01-02 15:04:05Z")
+			}
+			fmt.Fprintf(w, "%s\t%04d\t%s\t%s\n", s.Module, s.Version, s.Name, at)
+		}
+		return w.Flush()
+	}
+	return fmt.Errorf("migrate: unknown action %q (want up, down, status)", args[0])
+}

@@ -1,0 +1,413 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/banapos/bana/internal/platform/auth"
+	"github.com/banapos/bana/internal/platform/errs"
+	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/query"
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// Route names one CRUD route.
+type Route string
+
+// The routes of CONVENTIONS.md.
+const (
+	RouteFind     Route = "find"
+	RouteCount    Route = "count"
+	RouteFindOne  Route = "findOne"
+	RouteGet      Route = "findById"
+	RouteCreate   Route = "create"
+	RouteReplace  Route = "replaceById"
+	RoutePatch    Route = "updateById"
+	RouteUpdateBy Route = "updateBy"
+	RouteDelete   Route = "deleteById"
+	RouteDeleteBy Route = "deleteBy"
+	RouteRestore  Route = "restoreById"
+)
+
+// CRUD describes the routes of one resource.
+type CRUD[T any] struct {
+	Table    *query.Table[T]
+	Path     string // "/configurations"
+	Tag      string // OpenAPI tag
+	Singular string // "configuration"
+	// Permission prefix: reads need "<p>.read", writes "<p>.write", deletes "<p>.delete".
+	Permission string
+	// Auth overrides the requirement of a route.
+	Auth map[Route]auth.Requirement
+	// Disable switches routes off.
+	Disable []Route
+	// Validate checks a row before it is created or saved (isNew tells which).
+	Validate func(ctx context.Context, row *T, isNew bool) error
+	// Output rewrites a row as JSON before it is returned (redaction).
+	Output func(ctx context.Context, row query.Row) query.Row
+	// Create replaces the default create (for aggregates and side effects).
+	Create func(ctx context.Context, row *T) error
+}
+
+// FilterParam is the ?filter= parameter of list and get routes.
+type FilterParam struct {
+	Filter  string `query:"filter" doc:"IGNIS filter as JSON: {\"where\":{...},\"fields\":[...],\"order\":[\"createdAt DESC\"],\"limit\":10,\"skip\":0,\"include\":[...]}"`
+	Deleted string `query:"deleted" enum:"exclude,include,only" default:"exclude" doc:"Soft-deleted rows: exclude (default), include, or only them. Admins only."`
+}
+
+// WhereParam is the ?where= parameter of count, updateBy and deleteBy.
+type WhereParam struct {
+	Where string `query:"where" doc:"IGNIS where clause as JSON"`
+}
+
+// IDParam is the {id} path parameter.
+type IDParam struct {
+	ID string `path:"id" doc:"Row id (decimal string)"`
+}
+
+type listOut struct {
+	Body []query.Row
+}
+
+type rowOut struct {
+	Body query.Row
+}
+
+type countOut struct {
+	Body struct {
+		Count int64 `json:"count"`
+	}
+}
+
+func parseID(s string) (id.ID, error) {
+	v, err := id.Parse(s)
+	if err != nil {
+		return 0, errs.Field("path.id", "must be a decimal id", s)
+	}
+	return v, nil
+}
+
+func deletedParam(ctx context.Context, v string) (query.Deleted, error) {
+	switch v {
+	case "", "exclude":
+		return query.ExcludeDeleted, nil
+	}
+	if p := auth.From(ctx); p == nil || !p.IsAdmin() {
+		return 0, errs.New(errs.Forbidden, "only admins may read deleted rows")
+	}
+	if v == "only" {
+		return query.OnlyDeleted, nil
+	}
+	return query.IncludeDeleted, nil
+}
+
+// RegisterCRUD adds the resource's routes to s.
+func RegisterCRUD[T any](s *Server, c CRUD[T]) {
+	off := map[Route]bool{}
+	for _, r := range c.Disable {
+		off[r] = true
+	}
+	req := func(r Route, action string) auth.Requirement {
+		if x, ok := c.Auth[r]; ok {
+			return x
+		}
+		return auth.Requirement{Permission: c.Permission + "." + action}
+	}
+	name := c.Singular
+	title := strings.ToUpper(name[:1]) + name[1:]
+	tags := []string{c.Tag}
+	shape := func(ctx context.Context, rows []query.Row) []query.Row {
+		if c.Output != nil {
+			for i := range rows {
+				rows[i] = c.Output(ctx, rows[i])
+			}
+		}
+		return rows
+	}
+	one := func(ctx context.Context, row *T) (*rowOut, error) {
+		rows, err := c.Table.Shape(ctx, []T{*row}, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &rowOut{Body: shape(ctx, rows)[0]}, nil
+	}
+	registry := s.API.OpenAPI().Components.Schemas
+	rowSchema := registry.Schema(reflect.TypeFor[T](), true, "")
+	jsonOf := func(sc *huma.Schema) map[string]*huma.MediaType {
+		return map[string]*huma.MediaType{"application/json": {Schema: sc}}
+	}
+	listResp := map[string]*huma.Response{"200": {Description: "The matching rows (fields and include applied)",
+		Content: jsonOf(&huma.Schema{Type: "array", Items: rowSchema})}}
+	oneResp := func(code string) map[string]*huma.Response {
+		return map[string]*huma.Response{code: {Description: title, Content: jsonOf(rowSchema)}}
+	}
+	validate := func(ctx context.Context, row *T, isNew bool) error {
+		if c.Validate != nil {
+			return c.Validate(ctx, row, isNew)
+		}
+		return nil
+	}
+
+	if !off[RouteFind] {
+		Register(s, huma.Operation{OperationID: "find-" + name, Method: http.MethodGet, Path: c.Path, Tags: tags,
+			Summary: "List " + name + " rows", Responses: listResp},
+			req(RouteFind, "read"), func(ctx context.Context, in *FilterParam) (*listOut, error) {
+				f, err := query.ParseFilter(in.Filter, "query.filter")
+				if err != nil {
+					return nil, err
+				}
+				del, err := deletedParam(ctx, in.Deleted)
+				if err != nil {
+					return nil, err
+				}
+				rows, err := c.Table.FindRows(ctx, f, del)
+				if err != nil {
+					return nil, err
+				}
+				return &listOut{Body: shape(ctx, rows)}, nil
+			})
+	}
+	if !off[RouteCount] {
+		Register(s, huma.Operation{OperationID: "count-" + name, Method: http.MethodGet, Path: c.Path + "/count", Tags: tags,
+			Summary: "Count " + name + " rows"},
+			req(RouteCount, "read"), func(ctx context.Context, in *WhereParam) (*countOut, error) {
+				w, err := query.ParseWhere(in.Where, "query.where")
+				if err != nil {
+					return nil, err
+				}
+				n, err := c.Table.Count(ctx, w, query.ExcludeDeleted)
+				if err != nil {
+					return nil, err
+				}
+				out := &countOut{}
+				out.Body.Count = n
+				return out, nil
+			})
+	}
+	if !off[RouteFindOne] {
+		Register(s, huma.Operation{OperationID: "find-one-" + name, Method: http.MethodGet, Path: c.Path + "/find-one", Tags: tags,
+			Summary: "First " + name + " matching a filter", Responses: oneResp("200"), Errors: []int{404}},
+			req(RouteFindOne, "read"), func(ctx context.Context, in *FilterParam) (*rowOut, error) {
+				f, err := query.ParseFilter(in.Filter, "query.filter")
+				if err != nil {
+					return nil, err
+				}
+				f.Limit = 1
+				rows, err := c.Table.FindRows(ctx, f, query.ExcludeDeleted)
+				if err != nil {
+					return nil, err
+				}
+				if len(rows) == 0 {
+					return nil, errs.New(errs.NotFound, "no "+name+" matches the filter")
+				}
+				return &rowOut{Body: shape(ctx, rows)[0]}, nil
+			})
+	}
+	if !off[RouteGet] {
+		Register(s, huma.Operation{OperationID: "get-" + name, Method: http.MethodGet, Path: c.Path + "/{id}", Tags: tags,
+			Summary: "Get a " + name, Responses: oneResp("200"), Errors: []int{404}},
+			req(RouteGet, "read"), func(ctx context.Context, in *struct {
+				IDParam
+				FilterParam
+			}) (*rowOut, error) {
+				rid, err := parseID(in.ID)
+				if err != nil {
+					return nil, err
+				}
+				f, err := query.ParseFilter(in.Filter, "query.filter")
+				if err != nil {
+					return nil, err
+				}
+				del, err := deletedParam(ctx, in.Deleted)
+				if err != nil {
+					return nil, err
+				}
+				row, err := c.Table.Get(ctx, rid, del)
+				if err != nil {
+					return nil, err
+				}
+				rows, err := c.Table.Shape(ctx, []T{*row}, f)
+				if err != nil {
+					return nil, err
+				}
+				return &rowOut{Body: shape(ctx, rows)[0]}, nil
+			})
+	}
+	if !off[RouteCreate] {
+		Register(s, huma.Operation{OperationID: "create-" + name, Method: http.MethodPost, Path: c.Path, Tags: tags,
+			Summary: "Create a " + name, DefaultStatus: http.StatusCreated, Responses: oneResp("201"), Errors: []int{409, 422}},
+			req(RouteCreate, "write"), func(ctx context.Context, in *struct{ Body T }) (*rowOut, error) {
+				row := &in.Body
+				if err := validate(ctx, row, true); err != nil {
+					return nil, err
+				}
+				create := c.Table.Create
+				if c.Create != nil {
+					create = c.Create
+				}
+				if err := create(ctx, row); err != nil {
+					return nil, err
+				}
+				return one(ctx, row)
+			})
+	}
+	if !off[RouteReplace] {
+		Register(s, huma.Operation{OperationID: "replace-" + name, Method: http.MethodPut, Path: c.Path + "/{id}", Tags: tags,
+			Summary: "Replace a " + name, Responses: oneResp("200"), Errors: []int{404, 409, 422}},
+			req(RouteReplace, "write"), func(ctx context.Context, in *struct {
+				IDParam
+				Body T
+			}) (*rowOut, error) {
+				rid, err := parseID(in.ID)
+				if err != nil {
+					return nil, err
+				}
+				row, err := c.Table.Update(ctx, rid, func(row *T) error {
+					*row = in.Body
+					return validate(ctx, row, false)
+				})
+				if err != nil {
+					return nil, err
+				}
+				return one(ctx, row)
+			})
+	}
+	patch := func(ctx context.Context, body map[string]any) (func(*T) error, error) {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return nil, errs.Field("body", "is not a JSON object", nil)
+		}
+		return func(row *T) error {
+			if err := c.Table.Merge(row, raw); err != nil {
+				return err
+			}
+			return validate(ctx, row, false)
+		}, nil
+	}
+	if !off[RoutePatch] {
+		Register(s, huma.Operation{OperationID: "update-" + name, Method: http.MethodPatch, Path: c.Path + "/{id}", Tags: tags,
+			Summary: "Change some fields of a " + name, Responses: oneResp("200"), Errors: []int{404, 409, 422}},
+			req(RoutePatch, "write"), func(ctx context.Context, in *struct {
+				IDParam
+				Body map[string]any
+			}) (*rowOut, error) {
+				rid, err := parseID(in.ID)
+				if err != nil {
+					return nil, err
+				}
+				fn, err := patch(ctx, in.Body)
+				if err != nil {
+					return nil, err
+				}
+				row, err := c.Table.Update(ctx, rid, fn)
+				if err != nil {
+					return nil, err
+				}
+				return one(ctx, row)
+			})
+	}
+	if !off[RouteUpdateBy] {
+		Register(s, huma.Operation{OperationID: "update-by-" + name, Method: http.MethodPatch, Path: c.Path, Tags: tags,
+			Summary: "Change some fields of every " + name + " matching where", Errors: []int{409, 422}},
+			req(RouteUpdateBy, "write"), func(ctx context.Context, in *struct {
+				WhereParam
+				Body map[string]any
+			}) (*countOut, error) {
+				w, err := query.ParseWhere(in.Where, "query.where")
+				if err != nil {
+					return nil, err
+				}
+				if len(w) == 0 {
+					return nil, errs.Field("query.where", "is required: an update of every row is refused", nil)
+				}
+				fn, err := patch(ctx, in.Body)
+				if err != nil {
+					return nil, err
+				}
+				n, err := c.Table.UpdateWhere(ctx, w, fn)
+				if err != nil {
+					return nil, err
+				}
+				out := &countOut{}
+				out.Body.Count = n
+				return out, nil
+			})
+	}
+	type HardParam struct { //nolint:unused // embedded by huma inputs
+		Hard bool `query:"hard" doc:"Remove the row for good instead of soft-deleting it (admins only)"`
+	}
+	hardOK := func(ctx context.Context, hard bool) error {
+		if hard {
+			if p := auth.From(ctx); p == nil || !p.HasRole(auth.SuperAdmin, auth.Admin) {
+				return errs.New(errs.Forbidden, "only admins may hard-delete")
+			}
+		}
+		return nil
+	}
+	if !off[RouteDelete] {
+		Register(s, huma.Operation{OperationID: "delete-" + name, Method: http.MethodDelete, Path: c.Path + "/{id}", Tags: tags,
+			Summary: "Delete a " + name + " (soft unless hard=true)", Errors: []int{404}},
+			req(RouteDelete, "delete"), func(ctx context.Context, in *struct {
+				IDParam
+				HardParam
+			}) (*countOut, error) {
+				rid, err := parseID(in.ID)
+				if err != nil {
+					return nil, err
+				}
+				if err := hardOK(ctx, in.Hard); err != nil {
+					return nil, err
+				}
+				if err := c.Table.Delete(ctx, rid, in.Hard); err != nil {
+					return nil, err
+				}
+				out := &countOut{}
+				out.Body.Count = 1
+				return out, nil
+			})
+	}
+	if !off[RouteDeleteBy] {
+		Register(s, huma.Operation{OperationID: "delete-by-" + name, Method: http.MethodDelete, Path: c.Path, Tags: tags,
+			Summary: "Delete every " + name + " matching where"},
+			req(RouteDeleteBy, "delete"), func(ctx context.Context, in *struct {
+				WhereParam
+				HardParam
+			}) (*countOut, error) {
+				w, err := query.ParseWhere(in.Where, "query.where")
+				if err != nil {
+					return nil, err
+				}
+				if len(w) == 0 {
+					return nil, errs.Field("query.where", "is required: a delete of every row is refused", nil)
+				}
+				if err := hardOK(ctx, in.Hard); err != nil {
+					return nil, err
+				}
+				n, err := c.Table.DeleteWhere(ctx, w, in.Hard)
+				if err != nil {
+					return nil, err
+				}
+				out := &countOut{}
+				out.Body.Count = n
+				return out, nil
+			})
+	}
+	if !off[RouteRestore] && c.Table.SoftDeletes() {
+		Register(s, huma.Operation{OperationID: "restore-" + name, Method: http.MethodPost, Path: c.Path + "/{id}/restore", Tags: tags,
+			Summary: "Undo the soft delete of a " + name, Responses: oneResp("200"), Errors: []int{404}},
+			req(RouteRestore, "delete"), func(ctx context.Context, in *IDParam) (*rowOut, error) {
+				rid, err := parseID(in.ID)
+				if err != nil {
+					return nil, err
+				}
+				row, err := c.Table.Restore(ctx, rid)
+				if err != nil {
+					return nil, err
+				}
+				return one(ctx, row)
+			})
+	}
+}

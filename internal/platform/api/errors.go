@@ -1,0 +1,76 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/banapos/bana/internal/platform/db"
+	"github.com/banapos/bana/internal/platform/errs"
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// statusOf maps an error kind to its HTTP status: the one place where domain errors meet HTTP.
+func statusOf(k errs.Kind) int {
+	switch k {
+	case errs.Invalid:
+		return http.StatusBadRequest
+	case errs.Unauthorized:
+		return http.StatusUnauthorized
+	case errs.Forbidden:
+		return http.StatusForbidden
+	case errs.NotFound:
+		return http.StatusNotFound
+	case errs.Conflict:
+		return http.StatusConflict
+	case errs.Rule:
+		return http.StatusUnprocessableEntity
+	case errs.TooMany:
+		return http.StatusTooManyRequests
+	case errs.Unavailable:
+		return http.StatusServiceUnavailable
+	case errs.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusInternalServerError
+}
+
+// Error turns any error into a problem+json status error. Unclassified errors are logged and
+// answered with a 500 that hides their text.
+func (s *Server) Error(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se huma.StatusError
+	if errors.As(err, &se) {
+		return se
+	}
+	err = db.Classify(err)
+	if errors.Is(err, context.Canceled) {
+		return huma.NewError(499, "client closed request")
+	}
+	var e *errs.E
+	if !errors.As(err, &e) {
+		s.log.ErrorContext(ctx, "unexpected error", slog.String("request_id", RequestID(ctx)), slog.Any("error", err))
+		return huma.Error500InternalServerError("unexpected error; request id " + RequestID(ctx))
+	}
+	status := statusOf(e.Kind)
+	if status >= 500 {
+		s.log.ErrorContext(ctx, "request failed", slog.String("request_id", RequestID(ctx)), slog.Any("error", err))
+	}
+	msg := e.Message
+	if e.Kind == errs.Internal || e.Kind == errs.Unavailable {
+		// The cause may hold connection details; keep it in the log only.
+		if msg == "" {
+			msg = http.StatusText(status)
+		}
+	} else if e.Err != nil && msg == "" {
+		msg = e.Err.Error()
+	}
+	details := make([]error, 0, len(e.Fields))
+	for _, f := range e.Fields {
+		details = append(details, &huma.ErrorDetail{Location: f.Location, Message: f.Message, Value: f.Value})
+	}
+	return huma.NewError(status, msg, details...)
+}
