@@ -37,6 +37,8 @@ commands:
   migrate up                  apply pending migrations
   migrate down [n]            revert the last n migrations (default 1)
   migrate status              list migrations and when they were applied
+  jobs list [--queue q] [--state s] [--kind k] [--limit n]
+  jobs retry ID | jobs cancel ID
   version                     print the version
 
 Settings come from APP_ENV_* variables and .env files; none at all runs the embedded default
@@ -58,6 +60,8 @@ func run(args []string) error {
 		return serve(args[1:])
 	case "migrate":
 		return migrate(args[1:])
+	case "jobs":
+		return jobsCmd(args[1:])
 	}
 	fmt.Fprintln(os.Stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
@@ -177,4 +181,61 @@ func migrate(args []string) error {
 		return w.Flush()
 	}
 	return fmt.Errorf("migrate: unknown action %q (want up, down, status)", args[0])
+}
+
+func jobsCmd(args []string) error {
+	if len(args) == 0 {
+		return errors.New("jobs needs list, retry ID or cancel ID")
+	}
+	a, ctx, cancel, err := load()
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	defer a.Close()
+	switch args[0] {
+	case "list":
+		fs := flag.NewFlagSet("jobs list", flag.ContinueOnError)
+		queue := fs.String("queue", "", "queue name")
+		state := fs.String("state", "", "job state (available, scheduled, running, retryable, completed, cancelled, discarded)")
+		kind := fs.String("kind", "", "job kind")
+		limit := fs.Int("limit", 50, "at most this many")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		list, err := a.Jobs.List(ctx, *queue, *state, *kind, *limit)
+		if err != nil {
+			return err
+		}
+		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "ID\tQUEUE\tKIND\tSTATE\tATTEMPT\tSCHEDULED\tLAST ERROR")
+		for _, j := range list {
+			last := ""
+			if len(j.Errors) > 0 {
+				last = j.Errors[len(j.Errors)-1]
+			}
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%d/%d\t%s\t%s\n", j.ID, j.Queue, j.Kind, j.State, j.Attempt, j.MaxAttempts,
+				j.ScheduledAt.Format("2006-01-02 15:04:05Z"), last)
+		}
+		return w.Flush()
+	case "retry", "cancel":
+		if len(args) < 2 {
+			return fmt.Errorf("jobs %s needs a job id", args[0])
+		}
+		n, err := strconv.ParseInt(args[1], 10, 64)
+		if err != nil {
+			return fmt.Errorf("jobs %s: %q is not a job id", args[0], args[1])
+		}
+		op := a.Jobs.Retry
+		if args[0] == "cancel" {
+			op = a.Jobs.Cancel
+		}
+		j, err := op(ctx, n)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("job %d (%s) is now %s\n", j.ID, j.Kind, j.State)
+		return nil
+	}
+	return fmt.Errorf("jobs: unknown action %q", args[0])
 }

@@ -20,9 +20,13 @@ import (
 	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/config"
 	"github.com/banapos/bana/internal/platform/db"
+	"github.com/banapos/bana/internal/platform/events"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/jobs"
+	"github.com/banapos/bana/internal/platform/realtime"
 	"github.com/banapos/bana/internal/platform/secret"
 	"github.com/joho/godotenv"
+	"github.com/redis/go-redis/v9"
 )
 
 // Version is set at build time with -ldflags "-X github.com/banapos/bana/internal/app.Version=...".
@@ -37,6 +41,9 @@ type App struct {
 	Keys   *secret.Keyring
 	Tokens *auth.Tokens
 	Server *api.Server
+	Jobs   *jobs.Client
+	Events *events.Bus
+	Live   *realtime.Hub
 
 	Configuration *configuration.Module
 }
@@ -85,14 +92,44 @@ func New(ctx context.Context, c *config.Config, log *slog.Logger) (*App, error) 
 	})
 	a.Server.AddCheck(api.Check{Name: "database", Ping: d.Ping})
 
+	a.Jobs = jobs.New(d, jobs.Options{Logger: log, ID: c.AppName + "-" + fmt.Sprint(c.Snowflake.WorkerID)})
+	a.Jobs.Routes(a.Server)
+	a.Events = events.New(d, a.Jobs, a.IDs, log)
+	a.Events.Routes(a.Server)
+	a.Live = realtime.New(log, redisClient(c.Redis.PubSubPublisher), redisClient(c.Redis.PubSubSubscriber))
+
 	a.Configuration = configuration.New(d, a.IDs, a.Keys)
 	a.Configuration.Routes(a.Server)
 	return a, nil
 }
 
+func redisClient(e config.RedisEndpoint) *redis.Client {
+	if !e.Enabled() {
+		return nil
+	}
+	return redis.NewClient(&redis.Options{Addr: e.Addr(), Password: e.Password, DB: e.DB,
+		DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second})
+}
+
 // Migrations lists every module's migrations in dependency order.
 func (a *App) Migrations() []db.Migrations {
-	return []db.Migrations{a.Configuration.Migrations()}
+	return []db.Migrations{a.Jobs.Migrations(), a.Events.Migrations(), a.Configuration.Migrations()}
+}
+
+// Start begins background work: job workers and realtime fan-out from Redis.
+func (a *App) Start(ctx context.Context) error {
+	if err := a.Jobs.Start(ctx); err != nil {
+		return err
+	}
+	go a.Live.Run(ctx)
+	return nil
+}
+
+// Stop drains running jobs for up to 10 seconds.
+func (a *App) Stop() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return a.Jobs.Stop(ctx)
 }
 
 // Migrator returns the migrator over every module.
@@ -101,7 +138,8 @@ func (a *App) Migrator() (*db.Migrator, error) { return db.NewMigrator(a.DB, a.M
 // Close releases the database.
 func (a *App) Close() error { return a.DB.Close() }
 
-// Serve listens until ctx ends, then drains requests for up to 15 seconds.
+// Serve starts background work, listens until ctx ends, then drains requests for up to 15
+// seconds and running jobs for up to 10.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.Server.Handler(),
@@ -111,6 +149,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	if err := a.Start(ctx); err != nil {
+		return err
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -118,13 +159,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	a.Log.Info("shutting down: draining requests")
+	a.Log.Info("shutting down: draining requests and jobs")
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	return nil
+	return a.Stop()
 }
 
 // ensureSecrets fills missing secrets outside production from <data>/secrets.env, creating it

@@ -67,9 +67,15 @@ func Start(t testing.TB, tg dbtest.Target, extra Vars) *Env {
 	if _, err := m.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
+	runCtx, stop := context.WithCancel(ctx)
+	if err := a.Start(runCtx); err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(a.Server.Handler())
 	t.Cleanup(func() {
 		srv.Close()
+		stop()
+		_ = a.Stop()
 		a.Close()
 	})
 	return &Env{T: t, App: a, URL: srv.URL + cfg.Server.BasePath, Root: srv.URL, Target: tg.Name}
