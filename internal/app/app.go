@@ -46,6 +46,15 @@ type App struct {
 	Live   *realtime.Hub
 
 	Configuration *configuration.Module
+
+	// Each domain module is wired in its own file (wire_<module>.go) that declares its fields
+	// here by embedding, builds it with plain constructors and adds its migrations.
+	identityWiring
+	commerceWiring
+	inventoryWiring
+	saleWiring
+
+	migrations []db.Migrations
 }
 
 // NewLogger builds the process logger from the configuration.
@@ -100,6 +109,15 @@ func New(ctx context.Context, c *config.Config, log *slog.Logger) (*App, error) 
 
 	a.Configuration = configuration.New(d, a.IDs, a.Keys)
 	a.Configuration.Routes(a.Server)
+	a.migrations = []db.Migrations{a.Jobs.Migrations(), a.Events.Migrations(), a.Configuration.Migrations()}
+
+	// Dependency order: each module may use the ones wired before it.
+	for _, wire := range []func(context.Context) error{a.wireIdentity, a.wireCommerce, a.wireInventory, a.wireSale} {
+		if err := wire(ctx); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
 	return a, nil
 }
 
@@ -112,9 +130,7 @@ func redisClient(e config.RedisEndpoint) *redis.Client {
 }
 
 // Migrations lists every module's migrations in dependency order.
-func (a *App) Migrations() []db.Migrations {
-	return []db.Migrations{a.Jobs.Migrations(), a.Events.Migrations(), a.Configuration.Migrations()}
-}
+func (a *App) Migrations() []db.Migrations { return a.migrations }
 
 // Start begins background work: job workers and realtime fan-out from Redis.
 func (a *App) Start(ctx context.Context) error {
