@@ -22,6 +22,7 @@ import (
 	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/events"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/idempotency"
 	"github.com/banapos/bana/internal/platform/jobs"
 	"github.com/banapos/bana/internal/platform/realtime"
 	"github.com/banapos/bana/internal/platform/secret"
@@ -44,6 +45,7 @@ type App struct {
 	Jobs   *jobs.Client
 	Events *events.Bus
 	Live   *realtime.Hub
+	Idem   *idempotency.Store
 
 	Configuration *configuration.Module
 
@@ -106,10 +108,11 @@ func New(ctx context.Context, c *config.Config, log *slog.Logger) (*App, error) 
 	a.Events = events.New(d, a.Jobs, a.IDs, log)
 	a.Events.Routes(a.Server)
 	a.Live = realtime.New(log, redisClient(c.Redis.PubSubPublisher), redisClient(c.Redis.PubSubSubscriber))
+	a.Idem = idempotency.New(d, a.Jobs)
 
 	a.Configuration = configuration.New(d, a.IDs, a.Keys)
 	a.Configuration.Routes(a.Server)
-	a.migrations = []db.Migrations{a.Jobs.Migrations(), a.Events.Migrations(), a.Configuration.Migrations()}
+	a.migrations = []db.Migrations{a.Jobs.Migrations(), a.Events.Migrations(), a.Idem.Migrations(), a.Configuration.Migrations()}
 
 	// Dependency order: each module may use the ones wired before it.
 	for _, wire := range []func(context.Context) error{a.wireIdentity, a.wireCommerce, a.wireInventory, a.wireSale} {
