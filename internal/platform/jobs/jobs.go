@@ -88,7 +88,7 @@ func New(d *db.DB, o Options) *Client {
 		o.MaxAttempts = 8
 	}
 	if o.WorkersPerQueue == 0 {
-		o.WorkersPerQueue = 10
+		o.WorkersPerQueue = 40
 		if d.Dialect == db.SQLite {
 			o.WorkersPerQueue = 2
 		}
@@ -119,7 +119,7 @@ func (c *Client) config(work bool) *river.Config {
 		JobTimeout:                  5 * time.Minute,
 		RescueStuckJobsAfter:        6 * time.Minute,
 		FetchPollInterval:           c.opts.FetchPollInterval,
-		FetchCooldown:               min(c.opts.FetchPollInterval, 50*time.Millisecond),
+		FetchCooldown:               min(c.opts.FetchPollInterval, 10*time.Millisecond),
 		ID:                          c.opts.ID,
 		RetryPolicy:                 c.opts.RetryPolicy,
 	}

@@ -1,0 +1,218 @@
+package sale
+
+import (
+	"context"
+	"slices"
+	"sort"
+
+	"github.com/banapos/bana/internal/platform/db"
+	"github.com/banapos/bana/internal/platform/errs"
+	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/query"
+)
+
+// DefaultStation takes lines whose category names no station.
+const DefaultStation = "KITCHEN"
+
+// SendToKitchen routes an FNB order's unsent lines to their stations as tickets (before payment,
+// for dine-in).
+func (m *Module) SendToKitchen(ctx context.Context, orderID id.ID) (*Order, error) {
+	o, err := m.orders.Update(ctx, orderID, func(o *Order) error {
+		if o.Status != Draft && o.Status != Processing && o.Status != Paid {
+			return errs.Newf(errs.Conflict, "order is %s and cannot go to the kitchen", o.Status)
+		}
+		mer, err := m.Catalog.Merchant(ctx, o.MerchantID)
+		if err != nil {
+			return err
+		}
+		if mer.Type != "FNB" {
+			return errs.New(errs.Conflict, "only food and drink merchants have a kitchen")
+		}
+		return m.sendToKitchen(ctx, o)
+	})
+	if err == nil {
+		m.announce(ctx, "order.sent-to-kitchen", o)
+	}
+	return o, err
+}
+
+// sendToKitchen creates one ticket per station for the lines not yet sent.
+func (m *Module) sendToKitchen(ctx context.Context, o *Order) error {
+	items, err := m.loadItems(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	byStation := map[string][]Item{}
+	for _, it := range items {
+		if it.KitchenStatus != "" {
+			continue
+		}
+		st := it.StationCode
+		if st == "" {
+			st = DefaultStation
+		}
+		byStation[st] = append(byStation[st], it)
+	}
+	if len(byStation) == 0 {
+		return nil
+	}
+	stations := make([]string, 0, len(byStation))
+	for s := range byStation {
+		stations = append(stations, s)
+	}
+	sort.Strings(stations)
+	now := m.now()
+	for _, st := range stations {
+		t := &KitchenTicket{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, OrderID: o.ID, OrderNumber: o.Number,
+			StationCode: st, TableCode: o.TableCode, Status: KitchenQueued}
+		if err := m.tickets.Create(ctx, t); err != nil {
+			return err
+		}
+		for _, it := range byStation[st] {
+			ki := KitchenItem{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, TicketID: t.ID, OrderItemID: it.ID, Name: it.Name,
+				Quantity: it.Quantity, Modifiers: it.Modifiers, Note: it.Note, Status: KitchenQueued, UpdatedAt: now}
+			if err := m.kitchen.Create(ctx, &ki); err != nil {
+				return err
+			}
+			t.Items = append(t.Items, ki)
+			if _, err := m.DB.Raw(ctx, true).ExecContext(ctx, m.DB.Rebind("UPDATE sale_order_items SET kitchen_status = ? WHERE id = ?"), KitchenQueued, int64(it.ID)); err != nil {
+				return db.Classify(err)
+			}
+		}
+		ticket := *t
+		topic := topicKitchen(o.MerchantID, st)
+		db.AfterCommit(ctx, func() {
+			m.Live.Broadcast(context.WithoutCancel(ctx), topic, map[string]any{"type": "ticket.created", "ticket": ticket})
+		})
+	}
+	if o.SentToKitchen == nil {
+		o.SentToKitchen = &now
+	}
+	return nil
+}
+
+// kitchenWaiting reports whether any line of the order is still being made.
+func (m *Module) kitchenWaiting(ctx context.Context, orderID id.ID) (bool, error) {
+	var n int
+	err := m.DB.Raw(ctx, true).QueryRowContext(ctx, m.DB.Rebind(
+		"SELECT count(*) FROM sale_order_items WHERE order_id = ? AND kitchen_status IN (?, ?, ?)"),
+		int64(orderID), KitchenQueued, KitchenPreparing, KitchenReady).Scan(&n)
+	return n > 0, db.Classify(err)
+}
+
+// voidKitchen voids the unserved kitchen lines of an order that ends unpaid.
+func (m *Module) voidKitchen(ctx context.Context, o *Order) error {
+	now := m.now()
+	q := m.DB.Raw(ctx, true)
+	if _, err := q.ExecContext(ctx, m.DB.Rebind(`UPDATE sale_kitchen_items SET status = ?, updated_at = ?
+		WHERE status <> ? AND ticket_id IN (SELECT id FROM sale_kitchen_tickets WHERE order_id = ?)`),
+		KitchenVoided, now, KitchenServed, int64(o.ID)); err != nil {
+		return db.Classify(err)
+	}
+	if _, err := q.ExecContext(ctx, m.DB.Rebind("UPDATE sale_kitchen_tickets SET status = ?, updated_at = ? WHERE order_id = ? AND status <> ?"),
+		KitchenVoided, now, int64(o.ID), KitchenServed); err != nil {
+		return db.Classify(err)
+	}
+	_, err := q.ExecContext(ctx, m.DB.Rebind("UPDATE sale_order_items SET kitchen_status = ? WHERE order_id = ? AND kitchen_status IN (?, ?, ?)"),
+		KitchenVoided, int64(o.ID), KitchenQueued, KitchenPreparing, KitchenReady)
+	return db.Classify(err)
+}
+
+// SetKitchenStatus moves a kitchen line forward (QUEUED -> PREPARING -> READY -> SERVED, or
+// VOIDED before it is ready). The ticket's status follows its least advanced line; a PAID
+// order whose lines are all served or voided is completed.
+func (m *Module) SetKitchenStatus(ctx context.Context, kitchenItemID id.ID, status string) (*KitchenTicket, error) {
+	var out *KitchenTicket
+	err := m.DB.InTx(ctx, func(ctx context.Context) error {
+		var ticketID id.ID
+		var orderItem id.ID
+		if _, err := m.kitchen.Update(ctx, kitchenItemID, func(k *KitchenItem) error {
+			if k.Status == status {
+				return nil
+			}
+			if !slices.Contains(kitchenNext[k.Status], status) {
+				return errs.Newf(errs.Conflict, "kitchen line is %s and cannot become %s", k.Status, status)
+			}
+			k.Status, k.UpdatedAt = status, m.now()
+			ticketID, orderItem = k.TicketID, k.OrderItemID
+			return nil
+		}); err != nil {
+			return err
+		}
+		if ticketID == 0 {
+			t, err := m.ticketOf(ctx, kitchenItemID)
+			if err != nil {
+				return err
+			}
+			out = t
+			return nil
+		}
+		if _, err := m.DB.Raw(ctx, true).ExecContext(ctx, m.DB.Rebind("UPDATE sale_order_items SET kitchen_status = ? WHERE id = ?"), status, int64(orderItem)); err != nil {
+			return db.Classify(err)
+		}
+		t, err := m.tickets.Update(ctx, ticketID, func(t *KitchenTicket) error {
+			items, err := m.kitchen.Find(ctx, &query.Filter{Where: map[string]any{"ticketId": t.ID.String()}, Limit: query.MaxLimit}, query.ExcludeDeleted)
+			if err != nil {
+				return err
+			}
+			t.Status = ticketStatus(items)
+			t.Items = items
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		out = t
+		ticket := *t
+		topic := topicKitchen(t.MerchantID, t.StationCode)
+		db.AfterCommit(ctx, func() {
+			m.Live.Broadcast(context.WithoutCancel(ctx), topic, map[string]any{"type": "ticket.updated", "ticket": ticket})
+		})
+		waiting, err := m.kitchenWaiting(ctx, t.OrderID)
+		if err != nil || waiting {
+			return err
+		}
+		o, err := m.orders.Get(ctx, t.OrderID, query.ExcludeDeleted)
+		if err != nil {
+			return err
+		}
+		if o.Status == Paid {
+			_, err = m.Complete(ctx, o.ID)
+			return err
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (m *Module) ticketOf(ctx context.Context, kitchenItemID id.ID) (*KitchenTicket, error) {
+	k, err := m.kitchen.Get(ctx, kitchenItemID, query.ExcludeDeleted)
+	if err != nil {
+		return nil, err
+	}
+	t, err := m.tickets.Get(ctx, k.TicketID, query.ExcludeDeleted)
+	if err != nil {
+		return nil, err
+	}
+	t.Items, err = m.kitchen.Find(ctx, &query.Filter{Where: map[string]any{"ticketId": t.ID.String()}, Limit: query.MaxLimit}, query.ExcludeDeleted)
+	return t, err
+}
+
+// ticketStatus is the least advanced status of the live lines.
+func ticketStatus(items []KitchenItem) string {
+	rank := map[string]int{KitchenQueued: 0, KitchenPreparing: 1, KitchenReady: 2, KitchenServed: 3}
+	best, live := KitchenServed, false
+	for _, k := range items {
+		if k.Status == KitchenVoided {
+			continue
+		}
+		live = true
+		if rank[k.Status] < rank[best] {
+			best = k.Status
+		}
+	}
+	if !live {
+		return KitchenVoided
+	}
+	return best
+}

@@ -1,0 +1,237 @@
+package sale
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/banapos/bana/internal/platform/id"
+	"github.com/uptrace/bun"
+)
+
+// Order is a sale order.
+type Order struct {
+	bun.BaseModel `bun:"table:sale_orders" json:"-"`
+
+	ID             id.ID           `bun:"id,pk" json:"id"`
+	OrganizerID    id.ID           `bun:"organizer_id" json:"organizerId"`
+	MerchantID     id.ID           `bun:"merchant_id" json:"merchantId"`
+	ShiftID        id.ID           `bun:"shift_id" json:"shiftId"`
+	Number         int             `bun:"number" json:"number" doc:"Order number, sequential per merchant"`
+	Type           Type            `bun:"type" json:"type" enum:"DINE_IN,TAKE_AWAY,DELIVERY"`
+	TableCode      string          `bun:"table_code" json:"tableCode,omitempty"`
+	Channel        string          `bun:"channel" json:"channel"`
+	Status         Status          `bun:"status" json:"status" enum:"DRAFT,PROCESSING,PAID,COMPLETED,CANCELLED,EXPIRED,PARTIALLY_REFUNDED,REFUNDED"`
+	CustomerID     *id.ID          `bun:"customer_id" json:"customerId,omitempty"`
+	PromotionCodes string          `bun:"promotion_codes" json:"promotionCodes,omitempty"`
+	Note           string          `bun:"note" json:"note,omitempty"`
+	Currency       string          `bun:"currency" json:"currency"`
+	Subtotal       int64           `bun:"subtotal" json:"subtotal"`
+	DiscountTotal  int64           `bun:"discount_total" json:"discountTotal"`
+	TaxTotal       int64           `bun:"tax_total" json:"taxTotal"`
+	Total          int64           `bun:"total" json:"total"`
+	PaidTotal      int64           `bun:"paid_total" json:"paidTotal"`
+	RefundedTotal  int64           `bun:"refunded_total" json:"refundedTotal"`
+	Pricing        json.RawMessage `bun:"pricing" json:"pricing,omitempty" doc:"The quote that priced the order at checkout, every number explained"`
+	ExpiresAt      *time.Time      `bun:"expires_at" json:"expiresAt,omitempty"`
+	CreatedBy      id.ID           `bun:"created_by" json:"createdBy"`
+	SentToKitchen  *time.Time      `bun:"sent_to_kitchen_at" json:"sentToKitchenAt,omitempty"`
+	CheckedOutAt   *time.Time      `bun:"checked_out_at" json:"checkedOutAt,omitempty"`
+	PaidAt         *time.Time      `bun:"paid_at" json:"paidAt,omitempty"`
+	CompletedAt    *time.Time      `bun:"completed_at" json:"completedAt,omitempty"`
+	CancelledAt    *time.Time      `bun:"cancelled_at" json:"cancelledAt,omitempty"`
+	CancelReason   string          `bun:"cancel_reason" json:"cancelReason,omitempty"`
+	CreatedAt      time.Time       `bun:"created_at" json:"createdAt"`
+	UpdatedAt      time.Time       `bun:"updated_at" json:"updatedAt"`
+}
+
+// Item is an order line.
+type Item struct {
+	bun.BaseModel `bun:"table:sale_order_items" json:"-"`
+
+	ID               id.ID      `bun:"id,pk" json:"id"`
+	OrganizerID      id.ID      `bun:"organizer_id" json:"organizerId"`
+	MerchantID       id.ID      `bun:"merchant_id" json:"merchantId"`
+	OrderID          id.ID      `bun:"order_id" json:"orderId"`
+	Position         int        `bun:"position" json:"position"`
+	VariantID        id.ID      `bun:"variant_id" json:"variantId"`
+	SKU              string     `bun:"sku" json:"sku,omitempty"`
+	Name             string     `bun:"name" json:"name"`
+	CategoryCode     string     `bun:"category_code" json:"categoryCode,omitempty"`
+	StationCode      string     `bun:"station_code" json:"stationCode,omitempty"`
+	TrackStock       bool       `bun:"track_stock" json:"trackStock"`
+	Quantity         int64      `bun:"quantity" json:"quantity"`
+	UnitPrice        int64      `bun:"unit_price" json:"unitPrice" doc:"Catalog price of one unit with its modifiers, before rules and promotions"`
+	Modifiers        []Modifier `bun:"modifiers,type:jsonb" json:"modifiers"`
+	ModifierKey      string     `bun:"modifier_key" json:"-"`
+	Subtotal         int64      `bun:"subtotal" json:"subtotal"`
+	Discount         int64      `bun:"discount" json:"discount"`
+	TaxRate          string     `bun:"tax_rate" json:"taxRate,omitempty"`
+	Tax              int64      `bun:"tax" json:"tax"`
+	Total            int64      `bun:"total" json:"total"`
+	RefundedQuantity int64      `bun:"refunded_quantity" json:"refundedQuantity"`
+	KitchenStatus    string     `bun:"kitchen_status" json:"kitchenStatus,omitempty"`
+	Note             string     `bun:"note" json:"note,omitempty"`
+	CreatedAt        time.Time  `bun:"created_at" json:"createdAt"`
+	UpdatedAt        time.Time  `bun:"updated_at" json:"updatedAt"`
+}
+
+// Payment is one payment attempt (a tender) of an order.
+type Payment struct {
+	bun.BaseModel `bun:"table:sale_payments" json:"-"`
+
+	ID          id.ID           `bun:"id,pk" json:"id"`
+	OrganizerID id.ID           `bun:"organizer_id" json:"organizerId"`
+	MerchantID  id.ID           `bun:"merchant_id" json:"merchantId"`
+	OrderID     id.ID           `bun:"order_id" json:"orderId"`
+	ShiftID     id.ID           `bun:"shift_id" json:"shiftId"`
+	Provider    string          `bun:"provider" json:"provider"`
+	Method      string          `bun:"method" json:"method"`
+	Status      string          `bun:"status" json:"status" enum:"PENDING,SUCCEEDED,FAILED,EXPIRED,CANCELLED"`
+	Amount      int64           `bun:"amount" json:"amount"`
+	Tendered    int64           `bun:"tendered" json:"tendered"`
+	ChangeDue   int64           `bun:"change_due" json:"changeDue"`
+	Refunded    int64           `bun:"refunded" json:"refunded"`
+	Reference   string          `bun:"reference" json:"reference"`
+	Instruction json.RawMessage `bun:"instruction" json:"instruction,omitempty" doc:"What the customer must do (e.g. a VietQR payload to show)"`
+	ExpiresAt   *time.Time      `bun:"expires_at" json:"expiresAt,omitempty"`
+	PaidAt      *time.Time      `bun:"paid_at" json:"paidAt,omitempty"`
+	CreatedBy   id.ID           `bun:"created_by" json:"createdBy"`
+	CreatedAt   time.Time       `bun:"created_at" json:"createdAt"`
+	UpdatedAt   time.Time       `bun:"updated_at" json:"updatedAt"`
+}
+
+// Payment states.
+const (
+	PaymentPending   = "PENDING"
+	PaymentSucceeded = "SUCCEEDED"
+	PaymentFailed    = "FAILED"
+	PaymentExpired   = "EXPIRED"
+	PaymentCancelled = "CANCELLED"
+)
+
+// Shift is a cash session of one register.
+type Shift struct {
+	bun.BaseModel `bun:"table:sale_shifts" json:"-"`
+
+	ID           id.ID      `bun:"id,pk" json:"id"`
+	OrganizerID  id.ID      `bun:"organizer_id" json:"organizerId"`
+	MerchantID   id.ID      `bun:"merchant_id" json:"merchantId"`
+	Register     string     `bun:"register" json:"register"`
+	Status       string     `bun:"status" json:"status" enum:"OPEN,CLOSED"`
+	OpenedBy     id.ID      `bun:"opened_by" json:"openedBy"`
+	OpeningFloat int64      `bun:"opening_float" json:"openingFloat"`
+	ExpectedCash *int64     `bun:"expected_cash" json:"expectedCash,omitempty"`
+	CountedCash  *int64     `bun:"counted_cash" json:"countedCash,omitempty"`
+	Difference   *int64     `bun:"difference" json:"difference,omitempty"`
+	ClosedBy     *id.ID     `bun:"closed_by" json:"closedBy,omitempty"`
+	OpenedAt     time.Time  `bun:"opened_at" json:"openedAt"`
+	ClosedAt     *time.Time `bun:"closed_at" json:"closedAt,omitempty"`
+	ZReportID    *id.ID     `bun:"z_report_id" json:"zReportId,omitempty"`
+	CreatedAt    time.Time  `bun:"created_at" json:"createdAt"`
+	UpdatedAt    time.Time  `bun:"updated_at" json:"updatedAt"`
+}
+
+// CashMovement is money into or out of a shift's drawer.
+type CashMovement struct {
+	bun.BaseModel `bun:"table:sale_cash_movements" json:"-"`
+
+	ID          id.ID     `bun:"id,pk" json:"id"`
+	OrganizerID id.ID     `bun:"organizer_id" json:"organizerId"`
+	MerchantID  id.ID     `bun:"merchant_id" json:"merchantId"`
+	ShiftID     id.ID     `bun:"shift_id" json:"shiftId"`
+	Kind        string    `bun:"kind" json:"kind" enum:"FLOAT,CASH_IN,CASH_OUT,SALE,REFUND"`
+	Amount      int64     `bun:"amount" json:"amount" doc:"Signed: money into the drawer is positive"`
+	Reason      string    `bun:"reason" json:"reason,omitempty"`
+	ReferenceID *id.ID    `bun:"reference_id" json:"referenceId,omitempty"`
+	CreatedBy   id.ID     `bun:"created_by" json:"createdBy"`
+	CreatedAt   time.Time `bun:"created_at" json:"createdAt"`
+}
+
+// KitchenTicket groups an order's lines for one station.
+type KitchenTicket struct {
+	bun.BaseModel `bun:"table:sale_kitchen_tickets" json:"-"`
+
+	ID          id.ID         `bun:"id,pk" json:"id"`
+	OrganizerID id.ID         `bun:"organizer_id" json:"organizerId"`
+	MerchantID  id.ID         `bun:"merchant_id" json:"merchantId"`
+	OrderID     id.ID         `bun:"order_id" json:"orderId"`
+	OrderNumber int           `bun:"order_number" json:"orderNumber"`
+	StationCode string        `bun:"station_code" json:"stationCode"`
+	TableCode   string        `bun:"table_code" json:"tableCode,omitempty"`
+	Status      string        `bun:"status" json:"status" enum:"QUEUED,PREPARING,READY,SERVED,VOIDED"`
+	CreatedAt   time.Time     `bun:"created_at" json:"createdAt"`
+	UpdatedAt   time.Time     `bun:"updated_at" json:"updatedAt"`
+	Items       []KitchenItem `bun:"-" json:"items,omitempty"`
+}
+
+// KitchenItem is one line on a ticket.
+type KitchenItem struct {
+	bun.BaseModel `bun:"table:sale_kitchen_items" json:"-"`
+
+	ID          id.ID      `bun:"id,pk" json:"id"`
+	OrganizerID id.ID      `bun:"organizer_id" json:"organizerId"`
+	MerchantID  id.ID      `bun:"merchant_id" json:"merchantId"`
+	TicketID    id.ID      `bun:"ticket_id" json:"ticketId"`
+	OrderItemID id.ID      `bun:"order_item_id" json:"orderItemId"`
+	Name        string     `bun:"name" json:"name"`
+	Quantity    int64      `bun:"quantity" json:"quantity"`
+	Modifiers   []Modifier `bun:"modifiers,type:jsonb" json:"modifiers"`
+	Note        string     `bun:"note" json:"note,omitempty"`
+	Status      string     `bun:"status" json:"status" enum:"QUEUED,PREPARING,READY,SERVED,VOIDED"`
+	UpdatedAt   time.Time  `bun:"updated_at" json:"updatedAt"`
+}
+
+// Kitchen line states, in order.
+const (
+	KitchenQueued    = "QUEUED"
+	KitchenPreparing = "PREPARING"
+	KitchenReady     = "READY"
+	KitchenServed    = "SERVED"
+	KitchenVoided    = "VOIDED"
+)
+
+var kitchenNext = map[string][]string{
+	KitchenQueued:    {KitchenPreparing, KitchenReady, KitchenServed, KitchenVoided},
+	KitchenPreparing: {KitchenReady, KitchenServed, KitchenVoided},
+	KitchenReady:     {KitchenServed},
+}
+
+// Refund is money given back on an order.
+type Refund struct {
+	bun.BaseModel `bun:"table:sale_refunds" json:"-"`
+
+	ID          id.ID        `bun:"id,pk" json:"id"`
+	OrganizerID id.ID        `bun:"organizer_id" json:"organizerId"`
+	MerchantID  id.ID        `bun:"merchant_id" json:"merchantId"`
+	OrderID     id.ID        `bun:"order_id" json:"orderId"`
+	PaymentID   id.ID        `bun:"payment_id" json:"paymentId"`
+	ShiftID     id.ID        `bun:"shift_id" json:"shiftId"`
+	Amount      int64        `bun:"amount" json:"amount"`
+	Tax         int64        `bun:"tax" json:"tax"`
+	Lines       []RefundLine `bun:"lines,type:jsonb" json:"lines"`
+	Restock     bool         `bun:"restock" json:"restock"`
+	Reason      string       `bun:"reason" json:"reason,omitempty"`
+	CreatedBy   id.ID        `bun:"created_by" json:"createdBy"`
+	CreatedAt   time.Time    `bun:"created_at" json:"createdAt"`
+}
+
+// RefundLine is the part of one line a refund returns.
+type RefundLine struct {
+	ItemID   id.ID `json:"itemId"`
+	Quantity int64 `json:"quantity"`
+	Amount   int64 `json:"amount"`
+	Tax      int64 `json:"tax"`
+}
+
+// ZReport is the immutable closing report of a shift, numbered per merchant.
+type ZReport struct {
+	bun.BaseModel `bun:"table:sale_z_reports" json:"-"`
+
+	ID          id.ID           `bun:"id,pk" json:"id"`
+	OrganizerID id.ID           `bun:"organizer_id" json:"organizerId"`
+	MerchantID  id.ID           `bun:"merchant_id" json:"merchantId"`
+	ShiftID     id.ID           `bun:"shift_id" json:"shiftId"`
+	Number      int             `bun:"number" json:"number"`
+	Data        json.RawMessage `bun:"data" json:"data"`
+	CreatedAt   time.Time       `bun:"created_at" json:"createdAt"`
+}

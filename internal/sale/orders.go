@@ -1,0 +1,562 @@
+package sale
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/banapos/bana/internal/platform/db"
+	"github.com/banapos/bana/internal/platform/errs"
+	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/query"
+	"github.com/riverqueue/river"
+)
+
+// CreateOrder is the request to open an order.
+type CreateOrder struct {
+	ID             id.ID       `json:"id,omitempty" required:"false" doc:"Client-generated id (an offline terminal retries with the same id)"`
+	MerchantID     id.ID       `json:"merchantId"`
+	Register       string      `json:"register,omitempty" maxLength:"40" doc:"Register whose open shift takes the order (default MAIN)"`
+	Type           Type        `json:"type" enum:"DINE_IN,TAKE_AWAY,DELIVERY"`
+	TableCode      string      `json:"tableCode,omitempty" maxLength:"20"`
+	Channel        string      `json:"channel,omitempty" maxLength:"40" doc:"Sale channel (default: the order type)"`
+	CustomerID     *id.ID      `json:"customerId,omitempty"`
+	PromotionCodes []string    `json:"promotionCodes,omitempty" maxItems:"5"`
+	Note           string      `json:"note,omitempty" maxLength:"500"`
+	Lines          []LineInput `json:"lines,omitempty" maxItems:"100"`
+}
+
+// Create opens an order in the register's open shift, with its first lines. A repeat with the
+// same client id returns the existing order.
+func (m *Module) Create(ctx context.Context, r CreateOrder) (*Order, error) {
+	if r.Register == "" {
+		r.Register = DefaultRegister
+	}
+	if r.Channel == "" {
+		r.Channel = string(r.Type)
+	}
+	if r.Type == DineIn && r.TableCode == "" {
+		return nil, errs.Field("body.tableCode", "a dine-in order needs a table", nil)
+	}
+	for i, c := range r.PromotionCodes {
+		r.PromotionCodes[i] = strings.ToUpper(strings.TrimSpace(c))
+	}
+	mer, err := m.checkMerchant(ctx, r.MerchantID)
+	if err != nil {
+		return nil, err
+	}
+	var out *Order
+	err = m.DB.InTx(ctx, func(ctx context.Context) error {
+		if r.ID != 0 {
+			if existing, err := m.orders.Get(ctx, r.ID, query.IncludeDeleted); err == nil {
+				if existing.MerchantID != r.MerchantID {
+					return errs.Newf(errs.Conflict, "order id %s is already used", r.ID)
+				}
+				out = existing
+				return nil
+			} else if errs.KindOf(err) != errs.NotFound {
+				return err
+			}
+		}
+		shift, err := m.openShift(ctx, r.MerchantID, r.Register)
+		if err != nil {
+			return err
+		}
+		num, err := m.nextNumber(ctx, r.MerchantID, "order")
+		if err != nil {
+			return err
+		}
+		o := &Order{ID: r.ID, OrganizerID: mer.OrganizerID, MerchantID: mer.ID, ShiftID: shift.ID, Number: num, Type: r.Type,
+			TableCode: r.TableCode, Channel: r.Channel, Status: Draft, CustomerID: r.CustomerID,
+			PromotionCodes: strings.Join(r.PromotionCodes, ","), Note: r.Note, Currency: mer.Currency, CreatedBy: actor(ctx)}
+		if o.Currency == "" {
+			o.Currency = "VND"
+		}
+		if err := m.orders.Create(ctx, o); err != nil {
+			return err
+		}
+		if len(r.Lines) > 0 {
+			if _, err := m.addLines(ctx, o, r.Lines); err != nil {
+				return err
+			}
+			if _, err := m.DB.IDB(ctx).NewUpdate().Model(o).WherePK().Exec(ctx); err != nil {
+				return db.Classify(err)
+			}
+		}
+		out = o
+		m.announce(ctx, "order.created", o)
+		return nil
+	})
+	return out, err
+}
+
+// DefaultRegister is the register of a merchant with one till.
+const DefaultRegister = "MAIN"
+
+func (m *Module) loadItems(ctx context.Context, orderID id.ID) ([]Item, error) {
+	return m.items.Find(ctx, &query.Filter{Where: map[string]any{"orderId": orderID.String()}, Order: []string{"position ASC"}, Limit: query.MaxLimit}, query.ExcludeDeleted)
+}
+
+// addLines merges lines into the order (o is locked by the caller) and re-prices it.
+func (m *Module) addLines(ctx context.Context, o *Order, lines []LineInput) ([]Item, error) {
+	if !o.Status.Editable() {
+		return nil, errs.Newf(errs.Conflict, "order is %s: lines can change only while DRAFT", o.Status)
+	}
+	existing, err := m.loadItems(ctx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]id.ID, 0, len(lines))
+	for _, l := range lines {
+		ids = append(ids, l.VariantID)
+	}
+	variants, err := m.Catalog.Variants(ctx, o.MerchantID, ids)
+	if err != nil {
+		return nil, err
+	}
+	cur := make([]Line, len(existing))
+	for i, it := range existing {
+		cur[i] = Line{VariantID: it.VariantID, ModifierKey: it.ModifierKey, UnitPrice: it.UnitPrice, Note: it.Note, Quantity: it.Quantity, KitchenState: it.KitchenStatus}
+	}
+	incoming := make([]Line, len(lines))
+	built := make([]Item, len(lines))
+	for i, l := range lines {
+		v, ok := variants[l.VariantID]
+		if !ok || !v.Active {
+			return nil, errs.RuleField(fmt.Sprintf("body.lines[%d].variantId", i), "no active variant with this id at this merchant", l.VariantID.String())
+		}
+		if err := m.Catalog.CheckModifiers(ctx, o.MerchantID, v.ID, l.ModifierIDs); err != nil {
+			return nil, relocate(err, fmt.Sprintf("body.lines[%d].modifierIds", i))
+		}
+		mods := make([]Modifier, 0, len(l.ModifierIDs))
+		unit := v.Price
+		for _, oid := range l.ModifierIDs {
+			opt := v.Options[oid]
+			mods = append(mods, Modifier{OptionID: oid, GroupID: opt.GroupID, Name: opt.Name, Price: opt.Price})
+			unit += opt.Price
+		}
+		incoming[i] = Line{VariantID: v.ID, ModifierKey: ModifierKey(mods), UnitPrice: unit, Note: l.Note, Quantity: l.Quantity}
+		built[i] = Item{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, OrderID: o.ID, VariantID: v.ID, SKU: v.SKU, Name: v.Name,
+			CategoryCode: v.CategoryCode, StationCode: v.StationCode, TrackStock: v.TrackStock, Quantity: l.Quantity, UnitPrice: unit,
+			Modifiers: mods, ModifierKey: ModifierKey(mods), TaxRate: v.TaxRate, Note: l.Note}
+	}
+	merged, at, err := Merge(cur, incoming)
+	if err != nil {
+		return nil, err
+	}
+	for i, idx := range at {
+		if idx < len(existing) {
+			existing[idx].Quantity = merged[idx].Quantity
+			continue
+		}
+		if idx == len(existing) {
+			it := built[i]
+			it.Position = len(existing)
+			if err := m.items.Create(ctx, &it); err != nil {
+				return nil, err
+			}
+			existing = append(existing, it)
+			continue
+		}
+		existing[idx].Quantity = merged[idx].Quantity
+	}
+	if err := m.reprice(ctx, o, existing); err != nil {
+		return nil, err
+	}
+	return existing, nil
+}
+
+// relocate points a field error of another module at the request's field.
+func relocate(err error, loc string) error {
+	var e *errs.E
+	if x, ok := err.(*errs.E); ok {
+		e = x
+	}
+	if e == nil || len(e.Fields) == 0 {
+		return err
+	}
+	out := *e
+	out.Fields = append([]errs.FieldError{}, e.Fields...)
+	for i := range out.Fields {
+		out.Fields[i].Location = loc + " (" + out.Fields[i].Location + ")"
+	}
+	return &out
+}
+
+// reprice quotes the order's lines and saves every line's figures and the order's totals (o is
+// saved by the caller).
+func (m *Module) reprice(ctx context.Context, o *Order, items []Item) error {
+	req := PriceRequest{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, Channel: o.Channel, At: m.now()}
+	if o.CustomerID != nil {
+		req.CustomerID = *o.CustomerID
+	}
+	if o.PromotionCodes != "" {
+		req.PromotionCodes = strings.Split(o.PromotionCodes, ",")
+	}
+	for _, it := range items {
+		ids := make([]id.ID, len(it.Modifiers))
+		for i, md := range it.Modifiers {
+			ids[i] = md.OptionID
+		}
+		req.Lines = append(req.Lines, PriceLine{VariantID: it.VariantID, Quantity: it.Quantity, ModifierIDs: ids})
+	}
+	o.Subtotal, o.DiscountTotal, o.TaxTotal, o.Total, o.Pricing = 0, 0, 0, 0, nil
+	if len(items) == 0 {
+		return nil
+	}
+	q, err := m.Pricer.Quote(ctx, req)
+	if err != nil {
+		return err
+	}
+	if len(q.Lines) != len(items) {
+		return fmt.Errorf("pricing returned %d lines for %d", len(q.Lines), len(items))
+	}
+	now := m.now()
+	for i := range items {
+		pl := q.Lines[i]
+		it := &items[i]
+		it.UnitPrice, it.Subtotal, it.Discount, it.TaxRate, it.Tax, it.Total, it.UpdatedAt = pl.UnitPrice, pl.Subtotal, pl.Discount, pl.TaxRate, pl.Tax, pl.Total, now
+		if _, err := m.DB.IDB(ctx).NewUpdate().Model(it).Column("quantity", "unit_price", "subtotal", "discount", "tax_rate", "tax", "total", "updated_at").WherePK().Exec(ctx); err != nil {
+			return db.Classify(err)
+		}
+	}
+	o.Subtotal, o.DiscountTotal, o.TaxTotal, o.Total, o.Pricing = q.Subtotal, q.Discount, q.Tax, q.Total, q.Explain
+	return nil
+}
+
+// AddItems merges lines into a DRAFT order (same variant, modifiers, price and note -> one line).
+func (m *Module) AddItems(ctx context.Context, orderID id.ID, lines []LineInput) (*Order, error) {
+	if len(lines) == 0 {
+		return nil, errs.Field("body.lines", "needs at least one line", nil)
+	}
+	o, err := m.orders.Update(ctx, orderID, func(o *Order) error {
+		_, err := m.addLines(ctx, o, lines)
+		return err
+	})
+	if err == nil {
+		m.announce(ctx, "order.updated", o)
+	}
+	return o, err
+}
+
+// ItemChange changes one line: a quantity of 0 removes it.
+type ItemChange struct {
+	Quantity *int64  `json:"quantity,omitempty" minimum:"0" maximum:"9999"`
+	Note     *string `json:"note,omitempty" maxLength:"500"`
+}
+
+// ChangeItem sets a line's quantity or note, or removes it (quantity 0), on a DRAFT order.
+func (m *Module) ChangeItem(ctx context.Context, orderID, itemID id.ID, c ItemChange) (*Order, error) {
+	o, err := m.orders.Update(ctx, orderID, func(o *Order) error {
+		if !o.Status.Editable() {
+			return errs.Newf(errs.Conflict, "order is %s: lines can change only while DRAFT", o.Status)
+		}
+		items, err := m.loadItems(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		kept := items[:0]
+		found := false
+		for _, it := range items {
+			if it.ID != itemID {
+				kept = append(kept, it)
+				continue
+			}
+			found = true
+			if it.KitchenStatus != "" && it.KitchenStatus != KitchenVoided {
+				return errs.New(errs.Conflict, "line was sent to the kitchen; void it there first")
+			}
+			if c.Note != nil {
+				it.Note = *c.Note
+			}
+			if c.Quantity != nil && *c.Quantity == 0 {
+				if err := m.items.Delete(ctx, it.ID, true); err != nil {
+					return err
+				}
+				continue
+			}
+			if c.Quantity != nil {
+				if *c.Quantity > MaxQuantity {
+					return errs.RuleField("body.quantity", fmt.Sprintf("at most %d per line", MaxQuantity), *c.Quantity)
+				}
+				it.Quantity = *c.Quantity
+			}
+			if _, err := m.DB.IDB(ctx).NewUpdate().Model(&it).Column("quantity", "note").WherePK().Exec(ctx); err != nil {
+				return db.Classify(err)
+			}
+			kept = append(kept, it)
+		}
+		if !found {
+			return errs.Newf(errs.NotFound, "order item %s not found", itemID)
+		}
+		return m.reprice(ctx, o, kept)
+	})
+	if err == nil {
+		m.announce(ctx, "order.updated", o)
+	}
+	return o, err
+}
+
+// Checkout moves a DRAFT order to PROCESSING: it re-prices, checks that the merchant is open,
+// every item active and the shift open, holds the stock until the order expires, and schedules
+// the expiry. Tenders given here are taken at once (a cash sale in one call).
+func (m *Module) Checkout(ctx context.Context, orderID id.ID, tenders []Tender) (*Order, []Payment, error) {
+	var out *Order
+	var pays []Payment
+	err := m.DB.InTx(ctx, func(ctx context.Context) error {
+		o, err := m.orders.Update(ctx, orderID, func(o *Order) error {
+			if err := Move(o.Status, Processing); err != nil {
+				return err
+			}
+			mer, err := m.Catalog.Merchant(ctx, o.MerchantID)
+			if err != nil {
+				return err
+			}
+			if !mer.Open {
+				return errs.New(errs.Rule, "merchant "+mer.Name+" is closed")
+			}
+			shift, err := m.shifts.Get(ctx, o.ShiftID, query.ExcludeDeleted)
+			if err != nil {
+				return err
+			}
+			if shift.Status != "OPEN" {
+				return errs.New(errs.Rule, "the order's shift is closed")
+			}
+			items, err := m.loadItems(ctx, o.ID)
+			if err != nil {
+				return err
+			}
+			if len(items) == 0 {
+				return errs.New(errs.Rule, "order has no lines")
+			}
+			ids := make([]id.ID, len(items))
+			for i, it := range items {
+				ids[i] = it.VariantID
+			}
+			variants, err := m.Catalog.Variants(ctx, o.MerchantID, ids)
+			if err != nil {
+				return err
+			}
+			var hold []StockLine
+			for i, it := range items {
+				v, ok := variants[it.VariantID]
+				if !ok || !v.Active {
+					return errs.RuleField(fmt.Sprintf("items[%d]", i), it.Name+" is no longer sold", it.VariantID.String())
+				}
+				if v.TrackStock {
+					hold = append(hold, StockLine{VariantID: it.VariantID, Quantity: it.Quantity})
+				}
+			}
+			if err := m.reprice(ctx, o, items); err != nil {
+				return err
+			}
+			now := m.now()
+			exp := now.Add(m.Expiry)
+			if len(hold) > 0 {
+				if err := m.Stock.Reserve(ctx, o.OrganizerID, o.MerchantID, o.ID, hold, exp); err != nil {
+					return err
+				}
+			}
+			o.Status, o.CheckedOutAt, o.ExpiresAt = Processing, &now, &exp
+			if o.Total == 0 {
+				return m.markPaid(ctx, o)
+			}
+			_, err = m.Jobs.Insert(ctx, expireOrderArgs{OrderID: o.ID}, &river.InsertOpts{Queue: "sale", ScheduledAt: exp})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		out = o
+		m.announce(ctx, "order.checked-out", o)
+		for i, t := range tenders {
+			o2, p, err := m.Pay(ctx, o.ID, t)
+			if err != nil {
+				return relocate(err, fmt.Sprintf("body.tenders[%d]", i))
+			}
+			out = o2
+			pays = append(pays, *p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, pays, nil
+}
+
+// Reopen moves a PROCESSING order with no payment back to DRAFT, releasing its stock.
+func (m *Module) Reopen(ctx context.Context, orderID id.ID) (*Order, error) {
+	o, err := m.orders.Update(ctx, orderID, func(o *Order) error {
+		if o.Status == Processing && o.PaidTotal > 0 {
+			return errs.New(errs.Conflict, "order has payments; refund or complete them first")
+		}
+		if err := Move(o.Status, Draft); err != nil {
+			return err
+		}
+		if err := m.voidPending(ctx, o, PaymentCancelled); err != nil {
+			return err
+		}
+		if err := m.Stock.Release(ctx, o.ID, "reopened"); err != nil {
+			return err
+		}
+		o.Status, o.ExpiresAt, o.CheckedOutAt = Draft, nil, nil
+		return nil
+	})
+	if err == nil {
+		m.announce(ctx, "order.reopened", o)
+	}
+	return o, err
+}
+
+// voidPending ends the order's PENDING attempts.
+func (m *Module) voidPending(ctx context.Context, o *Order, status string) error {
+	_, err := m.DB.Raw(ctx, true).ExecContext(ctx, m.DB.Rebind(
+		"UPDATE sale_payments SET status = ?, updated_at = ? WHERE order_id = ? AND status = ?"),
+		status, m.now(), int64(o.ID), PaymentPending)
+	return db.Classify(err)
+}
+
+// Cancel voids a DRAFT or PROCESSING order: stock is released, pending attempts cancelled, cash
+// already taken goes back out of the drawer, kitchen lines are voided.
+func (m *Module) Cancel(ctx context.Context, orderID id.ID, reason string) (*Order, error) {
+	o, err := m.orders.Update(ctx, orderID, func(o *Order) error {
+		if err := Move(o.Status, Cancelled); err != nil {
+			return err
+		}
+		return m.end(ctx, o, Cancelled, reason)
+	})
+	if err == nil {
+		m.announce(ctx, "order.cancelled", o)
+	}
+	return o, err
+}
+
+// end closes an unpaid order as CANCELLED or EXPIRED (o is locked by the caller).
+func (m *Module) end(ctx context.Context, o *Order, to Status, reason string) error {
+	pstatus := PaymentCancelled
+	if to == Expired {
+		pstatus = PaymentExpired
+	}
+	if err := m.voidPending(ctx, o, pstatus); err != nil {
+		return err
+	}
+	if o.PaidTotal > 0 {
+		// Tenders already taken are handed back: cash out of the drawer, the rest recorded.
+		pays, err := m.payments.Find(ctx, &query.Filter{Where: map[string]any{"orderId": o.ID.String(), "status": PaymentSucceeded}, Limit: query.MaxLimit}, query.ExcludeDeleted)
+		if err != nil {
+			return err
+		}
+		for _, p := range pays {
+			if p.Method == "CASH" {
+				if err := m.movements.Create(ctx, &CashMovement{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, ShiftID: o.ShiftID,
+					Kind: "REFUND", Amount: -p.Amount, Reason: "order " + string(to), ReferenceID: &p.ID, CreatedBy: actor(ctx)}); err != nil {
+					return err
+				}
+			}
+			p.Refunded = p.Amount
+			if _, err := m.DB.IDB(ctx).NewUpdate().Model(&p).Column("refunded").WherePK().Exec(ctx); err != nil {
+				return db.Classify(err)
+			}
+		}
+		o.RefundedTotal = o.PaidTotal
+	}
+	if err := m.Stock.Release(ctx, o.ID, strings.ToLower(string(to))); err != nil {
+		return err
+	}
+	if err := m.voidKitchen(ctx, o); err != nil {
+		return err
+	}
+	now := m.now()
+	o.Status, o.CancelledAt, o.CancelReason, o.ExpiresAt = to, &now, reason, nil
+	return nil
+}
+
+// Complete closes a PAID order (for example when the table leaves before every line is marked
+// served).
+func (m *Module) Complete(ctx context.Context, orderID id.ID) (*Order, error) {
+	o, err := m.orders.Update(ctx, orderID, func(o *Order) error {
+		if err := Move(o.Status, Completed); err != nil {
+			return err
+		}
+		now := m.now()
+		o.Status, o.CompletedAt = Completed, &now
+		return nil
+	})
+	if err == nil {
+		m.announce(ctx, "order.completed", o)
+	}
+	return o, err
+}
+
+type expireOrderArgs struct {
+	OrderID id.ID `json:"orderId"`
+}
+
+func (expireOrderArgs) Kind() string { return "sale.order-expiry" }
+
+type expireOrderWorker struct {
+	river.WorkerDefaults[expireOrderArgs]
+	m *Module
+}
+
+// Work expires an order still unpaid at its expiry. A partly paid order is kept and checked
+// again later: its customer is at the counter.
+func (w *expireOrderWorker) Work(ctx context.Context, j *river.Job[expireOrderArgs]) error {
+	m := w.m
+	return m.DB.InTx(ctx, func(ctx context.Context) error {
+		var again *time.Time
+		o, err := m.orders.Update(ctx, j.Args.OrderID, func(o *Order) error {
+			if o.Status != Processing || o.ExpiresAt == nil {
+				return errNothing
+			}
+			if o.ExpiresAt.After(m.now()) {
+				again = o.ExpiresAt
+				return errNothing
+			}
+			if o.PaidTotal > 0 {
+				t := m.now().Add(m.Expiry)
+				again = &t
+				return errNothing
+			}
+			return m.end(ctx, o, Expired, "not paid in time")
+		})
+		if err == errNothing {
+			if again != nil {
+				_, err = m.Jobs.Insert(ctx, expireOrderArgs{OrderID: j.Args.OrderID}, &river.InsertOpts{Queue: "sale", ScheduledAt: *again})
+				return err
+			}
+			return nil
+		}
+		if errs.KindOf(err) == errs.NotFound {
+			return nil
+		}
+		if err == nil {
+			m.announce(ctx, "order.expired", o)
+		}
+		return err
+	})
+}
+
+var errNothing = errs.New(errs.Conflict, "nothing to do")
+
+type expirePaymentArgs struct {
+	PaymentID id.ID `json:"paymentId"`
+}
+
+func (expirePaymentArgs) Kind() string { return "sale.payment-expiry" }
+
+type expirePaymentWorker struct {
+	river.WorkerDefaults[expirePaymentArgs]
+	m *Module
+}
+
+// Work expires a payment attempt still pending at its expiry.
+func (w *expirePaymentWorker) Work(ctx context.Context, j *river.Job[expirePaymentArgs]) error {
+	m := w.m
+	_, err := m.DB.Raw(ctx, true).ExecContext(ctx, m.DB.Rebind(
+		"UPDATE sale_payments SET status = ?, updated_at = ? WHERE id = ? AND status = ? AND expires_at <= ?"),
+		PaymentExpired, m.now(), int64(j.Args.PaymentID), PaymentPending, m.now())
+	return db.Classify(err)
+}

@@ -1,0 +1,327 @@
+package sale
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/banapos/bana/internal/platform/db"
+	"github.com/banapos/bana/internal/platform/errs"
+	"github.com/banapos/bana/internal/platform/events"
+	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/query"
+	"github.com/riverqueue/river"
+	"github.com/uptrace/bun"
+)
+
+// ProviderSystem is the document's SYSTEM provider: money the merchant takes itself (cash).
+const ProviderSystem = "SYSTEM"
+
+// Attempt is what a provider is asked to collect.
+type Attempt struct {
+	PaymentID   id.ID
+	OrganizerID id.ID
+	MerchantID  id.ID
+	OrderID     id.ID
+	OrderNumber int
+	Method      string
+	Amount      int64
+	Reference   string // unique per provider: the provider's transaction reference
+	ExpiresAt   time.Time
+}
+
+// Instruction is what the provider answers: immediate success (cash), or something to show the
+// customer (a QR payload, a redirect URL) while the attempt stays PENDING.
+type Instruction struct {
+	Succeeded bool            `json:"-"`
+	Data      json.RawMessage `json:"data,omitempty"`
+}
+
+// Provider collects payments. The payment module implements VNPAY behind this interface.
+type Provider interface {
+	Name() string
+	// Methods lists the tender methods it takes (CASH, QR, CARD, ...).
+	Methods() []string
+	Start(ctx context.Context, a Attempt) (Instruction, error)
+}
+
+type cashProvider struct{}
+
+func (cashProvider) Name() string      { return ProviderSystem }
+func (cashProvider) Methods() []string { return []string{"CASH", "CARD_EXTERNAL", "TRANSFER_EXTERNAL"} }
+
+// Start succeeds at once: the cashier holds the money.
+func (cashProvider) Start(context.Context, Attempt) (Instruction, error) {
+	return Instruction{Succeeded: true}, nil
+}
+
+// PaymentCallback records every provider callback with what became of it, so that a payment that
+// arrives too late is refused and kept, never lost.
+type PaymentCallback struct {
+	bun.BaseModel `bun:"table:sale_payment_callbacks" json:"-"`
+	ID            id.ID           `bun:"id,pk" json:"id"`
+	Provider      string          `bun:"provider" json:"provider"`
+	Reference     string          `bun:"reference" json:"reference"`
+	PaymentID     *id.ID          `bun:"payment_id" json:"paymentId,omitempty"`
+	Outcome       string          `bun:"outcome" json:"outcome" enum:"APPLIED,FAILED_RECORDED,DUPLICATE,LATE_REFUSED,AMOUNT_MISMATCH,UNKNOWN_REFERENCE"`
+	Detail        string          `bun:"detail" json:"detail,omitempty"`
+	Payload       json.RawMessage `bun:"payload" json:"payload"`
+	ReceivedAt    time.Time       `bun:"received_at" json:"receivedAt"`
+}
+
+// Callback outcomes.
+const (
+	OutcomeApplied          = "APPLIED"
+	OutcomeFailedRecorded   = "FAILED_RECORDED"
+	OutcomeDuplicate        = "DUPLICATE"
+	OutcomeLateRefused      = "LATE_REFUSED"
+	OutcomeAmountMismatch   = "AMOUNT_MISMATCH"
+	OutcomeUnknownReference = "UNKNOWN_REFERENCE"
+)
+
+// Tender is one requested payment.
+type Tender struct {
+	Provider string `json:"provider,omitempty" doc:"SYSTEM (default) or a configured provider such as VNPAY_QR_MMS"`
+	Method   string `json:"method" doc:"CASH, QR, CARD_EXTERNAL, TRANSFER_EXTERNAL ..."`
+	Amount   int64  `json:"amount" minimum:"1" doc:"Amount to collect, whole VND"`
+	Tendered int64  `json:"tendered,omitempty" doc:"Cash handed over; the change is tendered - amount"`
+}
+
+// Pay adds a tender to a checked-out order. Cash succeeds at once (with change); other
+// providers create a PENDING attempt that their callback settles. When the succeeded tenders
+// cover the total, the order is paid.
+func (m *Module) Pay(ctx context.Context, orderID id.ID, t Tender) (*Order, *Payment, error) {
+	if t.Provider == "" {
+		t.Provider = ProviderSystem
+	}
+	p, ok := m.providers[t.Provider]
+	if !ok {
+		return nil, nil, errs.Field("body.provider", "unknown payment provider", t.Provider)
+	}
+	methodOK := false
+	for _, x := range p.Methods() {
+		methodOK = methodOK || x == t.Method
+	}
+	if !methodOK {
+		return nil, nil, errs.Field("body.method", fmt.Sprintf("provider %s takes %v", p.Name(), p.Methods()), t.Method)
+	}
+	if t.Amount <= 0 {
+		return nil, nil, errs.Field("body.amount", "must be positive", t.Amount)
+	}
+	var order *Order
+	var pay *Payment
+	err := m.DB.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		order, err = m.orders.Update(ctx, orderID, func(o *Order) error {
+			if o.Status != Processing {
+				return errs.Newf(errs.Conflict, "order is %s: only a checked-out (PROCESSING) order takes payments", o.Status)
+			}
+			pending, err := m.pendingAmount(ctx, o.ID)
+			if err != nil {
+				return err
+			}
+			due := o.Total - o.PaidTotal - pending
+			if t.Amount > due {
+				return errs.RuleField("body.amount", fmt.Sprintf("amount %d exceeds the %d still due", t.Amount, due), t.Amount)
+			}
+			now := m.now()
+			pay = &Payment{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, OrderID: o.ID, ShiftID: o.ShiftID,
+				Provider: p.Name(), Method: t.Method, Status: PaymentPending, Amount: t.Amount, CreatedBy: actor(ctx),
+				CreatedAt: now, UpdatedAt: now}
+			pay.ID = m.IDs.Next()
+			pay.Reference = pay.ID.String()
+			if t.Method == "CASH" {
+				change, err := Change(t.Tendered, t.Amount)
+				if err != nil {
+					return err
+				}
+				pay.Tendered, pay.ChangeDue = t.Tendered, change
+			}
+			exp := now.Add(m.Expiry)
+			inst, err := p.Start(ctx, Attempt{PaymentID: pay.ID, OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, OrderID: o.ID,
+				OrderNumber: o.Number, Method: t.Method, Amount: t.Amount, Reference: pay.Reference, ExpiresAt: exp})
+			if err != nil {
+				return err
+			}
+			pay.Instruction = inst.Data
+			if !inst.Succeeded {
+				pay.ExpiresAt = &exp
+			}
+			if err := m.payments.Create(ctx, pay); err != nil {
+				return err
+			}
+			if inst.Succeeded {
+				return m.settle(ctx, o, pay)
+			}
+			_, err = m.Jobs.Insert(ctx, expirePaymentArgs{PaymentID: pay.ID}, &river.InsertOpts{Queue: "sale", ScheduledAt: exp})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		m.afterPayment(ctx, order)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return order, pay, nil
+}
+
+func (m *Module) pendingAmount(ctx context.Context, orderID id.ID) (int64, error) {
+	var n int64
+	err := m.DB.Raw(ctx, true).QueryRowContext(ctx, m.DB.Rebind(
+		"SELECT COALESCE(SUM(amount), 0) FROM sale_payments WHERE order_id = ? AND status = ?"), int64(orderID), PaymentPending).Scan(&n)
+	return n, db.Classify(err)
+}
+
+// settle marks a payment succeeded and adds it to the order (o is being updated by the caller).
+// Cash goes into the shift's drawer. When the order is covered, it becomes PAID.
+func (m *Module) settle(ctx context.Context, o *Order, pay *Payment) error {
+	now := m.now()
+	pay.Status, pay.PaidAt, pay.UpdatedAt = PaymentSucceeded, &now, now
+	if _, err := m.DB.IDB(ctx).NewUpdate().Model(pay).Column("status", "paid_at", "updated_at").WherePK().Exec(ctx); err != nil {
+		return db.Classify(err)
+	}
+	o.PaidTotal += pay.Amount
+	if pay.Method == "CASH" {
+		if err := m.movements.Create(ctx, &CashMovement{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, ShiftID: o.ShiftID,
+			Kind: "SALE", Amount: pay.Amount, ReferenceID: &pay.ID, CreatedBy: actor(ctx)}); err != nil {
+			return err
+		}
+	}
+	if o.PaidTotal < o.Total {
+		return nil
+	}
+	return m.markPaid(ctx, o)
+}
+
+// markPaid commits the stock, publishes PaymentSuccess for each tender, sends unsent lines to
+// the kitchen, and completes the order when nothing waits in the kitchen.
+func (m *Module) markPaid(ctx context.Context, o *Order) error {
+	if err := Move(o.Status, Paid); err != nil {
+		return err
+	}
+	now := m.now()
+	o.Status, o.PaidAt, o.ExpiresAt = Paid, &now, nil
+	if err := m.Stock.Commit(ctx, o.ID); err != nil {
+		return err
+	}
+	pays, err := m.payments.Find(ctx, &query.Filter{Where: map[string]any{"orderId": o.ID.String(), "status": PaymentSucceeded}, Limit: query.MaxLimit}, query.ExcludeDeleted)
+	if err != nil {
+		return err
+	}
+	for _, p := range pays {
+		if _, err := m.Events.Publish(ctx, events.PaymentSuccess{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, OrderID: o.ID,
+			PaymentID: p.ID, Provider: p.Provider, Method: p.Method, Amount: p.Amount, Currency: o.Currency,
+			Reference: p.Reference, PaidAt: *p.PaidAt}); err != nil {
+			return err
+		}
+	}
+	mer, err := m.Catalog.Merchant(ctx, o.MerchantID)
+	if err != nil {
+		return err
+	}
+	if mer.Type == "FNB" {
+		if err := m.sendToKitchen(ctx, o); err != nil {
+			return err
+		}
+	}
+	waiting, err := m.kitchenWaiting(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	if !waiting {
+		o.Status, o.CompletedAt = Completed, &now
+	}
+	return nil
+}
+
+func (m *Module) afterPayment(ctx context.Context, o *Order) {
+	switch o.Status {
+	case Paid, Completed:
+		m.announce(ctx, "order.paid", o)
+	default:
+		m.announce(ctx, "order.payment-added", o)
+	}
+}
+
+// Callback is a provider's verified report on an attempt.
+type Callback struct {
+	Provider  string
+	Reference string
+	Succeeded bool
+	Amount    int64
+	Detail    string
+	Payload   json.RawMessage
+}
+
+// CallbackResult says what became of a callback.
+type CallbackResult struct {
+	Outcome string
+	Payment *Payment
+}
+
+// ApplyCallback is the document's PaymentWebhookService: it applies a verified provider
+// callback idempotently. Every callback is recorded with its outcome; a repeat changes nothing;
+// a success that arrives after its order expired or was cancelled is refused and kept
+// (LATE_REFUSED) for a refund.
+func (m *Module) ApplyCallback(ctx context.Context, cb Callback) (CallbackResult, error) {
+	var res CallbackResult
+	if len(cb.Payload) == 0 {
+		cb.Payload = json.RawMessage(`{}`)
+	}
+	err := m.DB.InTx(ctx, func(ctx context.Context) error {
+		record := func(outcome, detail string, pid *id.ID) error {
+			res.Outcome = outcome
+			return m.callbacks.Create(ctx, &PaymentCallback{Provider: cb.Provider, Reference: cb.Reference, PaymentID: pid,
+				Outcome: outcome, Detail: detail, Payload: cb.Payload, ReceivedAt: m.now()})
+		}
+		pays, err := m.payments.Find(ctx, &query.Filter{Where: map[string]any{"provider": cb.Provider, "reference": cb.Reference}, Limit: 1}, query.ExcludeDeleted)
+		if err != nil {
+			return err
+		}
+		if len(pays) == 0 {
+			return record(OutcomeUnknownReference, "no payment with this reference", nil)
+		}
+		pay := pays[0]
+		res.Payment = &pay
+		if pay.Status != PaymentPending {
+			if pay.Status == PaymentExpired || pay.Status == PaymentCancelled {
+				if cb.Succeeded {
+					return record(OutcomeLateRefused, "payment arrived after the attempt was "+pay.Status+"; refund it", &pay.ID)
+				}
+			}
+			return record(OutcomeDuplicate, "attempt already "+pay.Status, &pay.ID)
+		}
+		if cb.Amount != pay.Amount {
+			return record(OutcomeAmountMismatch, fmt.Sprintf("callback amount %d, attempt amount %d", cb.Amount, pay.Amount), &pay.ID)
+		}
+		if !cb.Succeeded {
+			now := m.now()
+			pay.Status, pay.UpdatedAt = PaymentFailed, now
+			if _, err := m.DB.IDB(ctx).NewUpdate().Model(&pay).Column("status", "updated_at").WherePK().Exec(ctx); err != nil {
+				return db.Classify(err)
+			}
+			return record(OutcomeFailedRecorded, cb.Detail, &pay.ID)
+		}
+		order, err := m.orders.Update(ctx, pay.OrderID, func(o *Order) error {
+			if o.Status != Processing {
+				return errLate
+			}
+			return m.settle(ctx, o, &pay)
+		})
+		if err == errLate {
+			return record(OutcomeLateRefused, "order is no longer awaiting payment; refund it", &pay.ID)
+		}
+		if err != nil {
+			return err
+		}
+		m.afterPayment(ctx, order)
+		return record(OutcomeApplied, "", &pay.ID)
+	})
+	return res, err
+}
+
+var errLate = errs.New(errs.Conflict, "order no longer awaits payment")
