@@ -1,0 +1,36 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestStartupFailuresNameTheCause(t *testing.T) {
+	t.Chdir(t.TempDir())
+	cases := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"APP_ENV_SERVER_PORT": "abc"}, "APP_ENV_SERVER_PORT"},
+		{map[string]string{"APP_ENV_POSTGRES_URL": "postgres://postgres@127.0.0.1:1/x?connect_timeout=2"}, "unreachable"},
+		{map[string]string{"APP_ENV_NODE_ENV": "production"}, "APP_ENV_JWT_SECRET"},
+	}
+	for _, c := range cases {
+		for k, v := range c.env {
+			t.Setenv(k, v)
+		}
+		err := run([]string{"serve"})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want one mentioning %s", c.env, err, c.want)
+		}
+		for k := range c.env {
+			t.Setenv(k, "")
+		}
+	}
+	if err := run([]string{"nonsense"}); err == nil {
+		t.Error("unknown command accepted")
+	}
+	if err := run([]string{"migrate", "sideways"}); err == nil {
+		t.Error("unknown migrate action accepted")
+	}
+}
