@@ -52,6 +52,8 @@ type Configuration struct {
 	CreatedAt   time.Time       `bun:"created_at" json:"createdAt" readOnly:"true"`
 	UpdatedAt   time.Time       `bun:"updated_at" json:"updatedAt" readOnly:"true"`
 	DeletedAt   *time.Time      `bun:"deleted_at" json:"deletedAt,omitempty" readOnly:"true"`
+	// Sealed is true on SECRET rows as the API returns them: the value is withheld.
+	Sealed bool `bun:"-" json:"sealed,omitempty" readOnly:"true"`
 }
 
 //go:embed migrations/*.sql
@@ -132,12 +134,11 @@ func (m *Module) validate(ctx context.Context, row *Configuration, isNew bool) e
 }
 
 // redact hides sealed values.
-func redact(_ context.Context, r query.Row) query.Row {
-	if r["dataType"] == string(Secret) {
-		r["value"] = nil
-		r["sealed"] = true
+func redact(_ context.Context, r *Configuration) {
+	if r.DataType == Secret {
+		r.Value = json.RawMessage("null")
+		r.Sealed = true
 	}
-	return r
 }
 
 // Routes registers the CRUD routes and the reveal route.

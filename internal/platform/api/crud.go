@@ -46,8 +46,8 @@ type CRUD[T any] struct {
 	Disable []Route
 	// Validate checks a row before it is created or saved (isNew tells which).
 	Validate func(ctx context.Context, row *T, isNew bool) error
-	// Output rewrites a row as JSON before it is returned (redaction).
-	Output func(ctx context.Context, row query.Row) query.Row
+	// Output rewrites a row before it is returned (redaction).
+	Output func(ctx context.Context, row *T)
 	// Create replaces the default create (for aggregates and side effects).
 	Create func(ctx context.Context, row *T) error
 }
@@ -68,12 +68,13 @@ type IDParam struct {
 	ID string `path:"id" doc:"Row id (decimal string)"`
 }
 
+// listOut holds []T, or []query.Row when the filter asks for fields or includes.
 type listOut struct {
-	Body []query.Row
+	Body any
 }
 
 type rowOut struct {
-	Body query.Row
+	Body any
 }
 
 type countOut struct {
@@ -104,6 +105,15 @@ func deletedParam(ctx context.Context, v string) (query.Deleted, error) {
 	return query.IncludeDeleted, nil
 }
 
+// firstOf returns the first row of a shaped list.
+func firstOf(list any, err error) (*rowOut, error) {
+	if err != nil {
+		return nil, err
+	}
+	v := reflect.ValueOf(list)
+	return &rowOut{Body: v.Index(0).Interface()}, nil
+}
+
 // RegisterCRUD adds the resource's routes to s.
 func RegisterCRUD[T any](s *Server, c CRUD[T]) {
 	off := map[Route]bool{}
@@ -119,20 +129,25 @@ func RegisterCRUD[T any](s *Server, c CRUD[T]) {
 	name := c.Singular
 	title := strings.ToUpper(name[:1]) + name[1:]
 	tags := []string{c.Tag}
-	shape := func(ctx context.Context, rows []query.Row) []query.Row {
+	// shape redacts rows and, only when the filter asks for fields or includes, turns them into
+	// JSON objects; plain lists are encoded straight from the structs.
+	shape := func(ctx context.Context, rows []T, f *query.Filter) (any, error) {
 		if c.Output != nil {
 			for i := range rows {
-				rows[i] = c.Output(ctx, rows[i])
+				c.Output(ctx, &rows[i])
 			}
 		}
-		return rows
+		if f == nil || (len(f.Fields) == 0 && len(f.Include) == 0) {
+			return rows, nil
+		}
+		return c.Table.Shape(ctx, rows, f)
 	}
 	one := func(ctx context.Context, row *T) (*rowOut, error) {
-		rows, err := c.Table.Shape(ctx, []T{*row}, nil)
+		out, err := shape(ctx, []T{*row}, nil)
 		if err != nil {
 			return nil, err
 		}
-		return &rowOut{Body: shape(ctx, rows)[0]}, nil
+		return &rowOut{Body: out.([]T)[0]}, nil
 	}
 	registry := s.API.OpenAPI().Components.Schemas
 	rowSchema := registry.Schema(reflect.TypeFor[T](), true, "")
@@ -163,11 +178,15 @@ func RegisterCRUD[T any](s *Server, c CRUD[T]) {
 				if err != nil {
 					return nil, err
 				}
-				rows, err := c.Table.FindRows(ctx, f, del)
+				rows, err := c.Table.Find(ctx, f, del)
 				if err != nil {
 					return nil, err
 				}
-				return &listOut{Body: shape(ctx, rows)}, nil
+				out, err := shape(ctx, rows, f)
+				if err != nil {
+					return nil, err
+				}
+				return &listOut{Body: out}, nil
 			})
 	}
 	if !off[RouteCount] {
@@ -196,14 +215,14 @@ func RegisterCRUD[T any](s *Server, c CRUD[T]) {
 					return nil, err
 				}
 				f.Limit = 1
-				rows, err := c.Table.FindRows(ctx, f, query.ExcludeDeleted)
+				rows, err := c.Table.Find(ctx, f, query.ExcludeDeleted)
 				if err != nil {
 					return nil, err
 				}
 				if len(rows) == 0 {
 					return nil, errs.New(errs.NotFound, "no "+name+" matches the filter")
 				}
-				return &rowOut{Body: shape(ctx, rows)[0]}, nil
+				return firstOf(shape(ctx, rows, f))
 			})
 	}
 	if !off[RouteGet] {
@@ -229,11 +248,7 @@ func RegisterCRUD[T any](s *Server, c CRUD[T]) {
 				if err != nil {
 					return nil, err
 				}
-				rows, err := c.Table.Shape(ctx, []T{*row}, f)
-				if err != nil {
-					return nil, err
-				}
-				return &rowOut{Body: shape(ctx, rows)[0]}, nil
+				return firstOf(shape(ctx, []T{*row}, f))
 			})
 	}
 	if !off[RouteCreate] {
