@@ -1,9 +1,22 @@
 package app
 
-import "context"
+import (
+	"context"
 
-// inventoryWiring holds the inventory module once it exists.
-type inventoryWiring struct{}
+	"github.com/banapos/bana/internal/inventory"
+)
 
-// wireInventory builds the inventory module.
-func (a *App) wireInventory(context.Context) error { return nil }
+// inventoryWiring holds the inventory module.
+type inventoryWiring struct {
+	Inventory *inventory.Module
+}
+
+// wireInventory builds the inventory module: its routes, its workers on the inventory queue
+// (reservation expiry, stock adjustments, Idempotency-Key purge) and its migrations.
+func (a *App) wireInventory(context.Context) error {
+	a.Inventory = inventory.New(inventory.Deps{DB: a.DB, IDs: a.IDs, Jobs: a.Jobs, Events: a.Events, Log: a.Log})
+	a.Inventory.Routes(a.Server)
+	a.Inventory.Workers(a.Jobs)
+	a.migrations = append(a.migrations, a.Inventory.Migrations())
+	return nil
+}

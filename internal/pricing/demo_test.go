@@ -13,7 +13,7 @@ import (
 // demoRules converts the demo café's price rules. Its "when" is a map: a list means IN, except
 // timeOfDay [from, to] which is the window GTE from AND LT to; an object {"gte": n} is that
 // operator. The café lists rules in the order it wants them run, so earlier means higher priority.
-func demoRules(t *testing.T, c *demo.Cafe) []Rule {
+func demoRules(t testing.TB, c *demo.Cafe) []Rule {
 	var out []Rule
 	for i, pr := range c.PriceRules {
 		r := Rule{ID: id.ID(i + 1), Name: pr.Name, Type: RuleType(pr.Type), Priority: len(c.PriceRules) - i}
@@ -54,7 +54,7 @@ func demoRules(t *testing.T, c *demo.Cafe) []Rule {
 
 // demoPromotions converts the demo café's promotions. "Chào bạn mới" is for a first order: once
 // per customer (PerCustomerLimit 1), 500 in all.
-func demoPromotions(t *testing.T, c *demo.Cafe) []Promotion {
+func demoPromotions(t testing.TB, c *demo.Cafe) []Promotion {
 	var out []Promotion
 	for i, dp := range c.Promotions {
 		p := Promotion{ID: id.ID(100 + i), Code: dp.Code, Name: dp.Name, Status: Active, Stackable: true,

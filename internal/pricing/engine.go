@@ -1,8 +1,12 @@
-// Package pricing owns the pricing engine of issue 5: fares, fare rules, promotions and taxes,
-// and the quote that combines them. It is pure: no I/O, no clock, no randomness. The storage layer
-// loads a merchant's rules and promotions into an Engine; the caller resolves each line's fares,
-// SKU, categories and tax from the catalog and the promotions' usage counts from its store.
-// The same request always gives the same quote, and every number of the quote is explained.
+// Package pricing owns pricing (the document's schema pricing): fare sets and fares, fare rules,
+// costs, taxes, tax sets and tax types, promotions and their redemptions, their CRUD routes, and
+// the quote that combines them.
+//
+// The engine (NewEngine, Engine.Quote) is pure: no I/O, no clock, no randomness. The Module
+// stores the rows, builds each merchant's Engine from them (cached until they change, see
+// engineCache), resolves each line's variant, options, fare set and tax through the Catalog
+// interface, counts the promotions' redemptions, and serves POST /pricing/quote. The same request
+// always gives the same quote, and every number of the quote is explained.
 //
 // # Order of evaluation
 //
@@ -173,7 +177,7 @@ type LineQuote struct {
 	VariantID          id.ID            `json:"variantId"`
 	SKU                string           `json:"sku,omitempty"`
 	Quantity           int64            `json:"quantity"`
-	FareID             id.ID            `json:"fareId"`
+	FareID             id.ID            `json:"fareId,omitempty" doc:"The fare in force; absent when the price is the catalog's (no fare set prices the variant)"`
 	BaseUnitPrice      int64            `json:"baseUnitPrice" doc:"The fare in force"`
 	ModifiersUnitPrice int64            `json:"modifiersUnitPrice"`
 	Rules              []AppliedRule    `json:"rules"`

@@ -55,7 +55,7 @@ const (
 // LT, LTE) need an ordered key: quantity, date, timeOfDay, weekday, or a custom key with a number.
 type Condition struct {
 	Key   string   `json:"key" doc:"quantity, sku, category, variantId, date, timeOfDay, weekday, channel, customerGroup, customerId, or any key of the request's context"`
-	Op    Operator `json:"op" enum:"EQ,NE,GT,GTE,LT,LTE,IN,NIN"`
+	Op    Operator `json:"op" doc:"EQ, NE, GT, GTE, LT, LTE, IN or NIN (not a schema enum, so that a bad operator gets the engine's 400 naming it)"`
 	Value any      `json:"value" doc:"A string, number or boolean; a non-empty list of them for IN and NIN"`
 }
 

@@ -47,8 +47,9 @@ type Server struct {
 	Mux    *http.ServeMux
 	Auth   *auth.Authenticator
 	log    *slog.Logger
-	opts   Options
-	checks []Check
+	opts    Options
+	checks  []Check
+	handler http.Handler
 }
 
 // New builds the server. Modules then register their operations on it.
@@ -79,8 +80,12 @@ func New(o Options) *Server {
 // AddCheck adds a dependency to /ready.
 func (s *Server) AddCheck(c Check) { s.checks = append(s.checks, c) }
 
-// Handler returns the whole HTTP handler with its middleware.
+// Handler returns the whole HTTP handler with its middleware. Register every operation before
+// the first call; later calls return the same handler.
 func (s *Server) Handler() http.Handler {
+	if s.handler != nil {
+		return s.handler
+	}
 	health := func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	}
@@ -113,6 +118,7 @@ func (s *Server) Handler() http.Handler {
 	h = s.cors(h)
 	h = s.recover(h)
 	h = s.accessLog(h)
+	s.handler = h
 	return h
 }
 

@@ -1,0 +1,215 @@
+package inventory_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/banapos/bana/internal/app/apptest"
+	"github.com/banapos/bana/internal/inventory/inventorytest"
+	"github.com/banapos/bana/internal/platform/auth"
+	"github.com/banapos/bana/internal/platform/id"
+)
+
+func q(s string) string { return url.QueryEscape(s) }
+
+// world is a running server with an organizer (100) whose merchant (11) has two locations.
+type world struct {
+	e                *apptest.Env
+	admin, owner     string
+	other            string // owner of organizer 200
+	store, warehouse string // location ids
+}
+
+func newWorld(t *testing.T, e *apptest.Env) *world {
+	t.Helper()
+	w := &world{e: e,
+		admin: e.Token(&auth.Principal{UserID: 1, Roles: []auth.Role{auth.SuperAdmin}}),
+		owner: e.Token(&auth.Principal{UserID: 2, Roles: []auth.Role{auth.OrganizerOwner}, OrganizerID: 100, Permissions: []string{"inventory.*"}}),
+		other: e.Token(&auth.Principal{UserID: 3, Roles: []auth.Role{auth.OrganizerOwner}, OrganizerID: 200, Permissions: []string{"inventory.*"}}),
+	}
+	st := w.post(t, 201, "/inventory-locations", map[string]any{"merchantId": "11", "code": "Q1", "name": "Quận 1 store"}, "")
+	if st["isDefault"] != true || st["organizerId"] != "100" || st["type"] != "STORE" {
+		t.Fatalf("first location: %v", st)
+	}
+	w.store = st["id"].(string)
+	wh := w.post(t, 201, "/inventory-locations", map[string]any{"merchantId": "11", "code": "WH", "name": "Thủ Đức warehouse", "type": "WAREHOUSE"}, "")
+	if wh["isDefault"] != false {
+		t.Fatalf("second location became default: %v", wh)
+	}
+	w.warehouse = wh["id"].(string)
+	return w
+}
+
+func (w *world) do(t *testing.T, want int, method, path string, body any, key string, token string) *apptest.Response {
+	t.Helper()
+	h := map[string]string{}
+	if key != "" {
+		h["Idempotency-Key"] = key
+	}
+	if token == "" {
+		token = w.owner
+	}
+	return w.e.Must(want, apptest.Request{Method: method, Path: path, Body: body, Token: token, Headers: h})
+}
+
+func (w *world) post(t *testing.T, want int, path string, body any, key string) map[string]any {
+	t.Helper()
+	return w.do(t, want, "POST", path, body, key, "").Map(t)
+}
+
+func (w *world) get(t *testing.T, path string) map[string]any {
+	t.Helper()
+	return w.do(t, 200, "GET", path, nil, "", "").Map(t)
+}
+
+func (w *world) list(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	w.do(t, 200, "GET", path, nil, "", "").JSON(t, &out)
+	return out
+}
+
+// item creates a stock item with an opening quantity at unit cost.
+func (w *world) item(t *testing.T, loc string, variant int, onHand, unitCost int64) string {
+	t.Helper()
+	it := w.post(t, 201, "/inventories", map[string]any{"locationId": loc, "variantId": fmt.Sprint(variant), "quantityOnHand": onHand, "unitCost": unitCost}, "")
+	if it["merchantId"] != "11" || num(it["quantityOnHand"]) != onHand || num(it["quantityAvailable"]) != onHand {
+		t.Fatalf("created item: %v", it)
+	}
+	return it["id"].(string)
+}
+
+// stock returns on hand, reserved and available of an item.
+func (w *world) stock(t *testing.T, itemID string) (int64, int64, int64) {
+	t.Helper()
+	it := w.get(t, "/inventories/"+itemID)
+	return num(it["quantityOnHand"]), num(it["quantityReserved"]), num(it["quantityAvailable"])
+}
+
+func (w *world) reconciled(t *testing.T) {
+	t.Helper()
+	rep := w.get(t, "/inventory/reconcile")
+	if rep["ok"] != true {
+		t.Fatalf("reconcile: %v", rep)
+	}
+	inventorytest.RequireReconciled(t, w.e.App.Inventory.Service(), 0)
+}
+
+func num(v any) int64 {
+	switch x := v.(type) {
+	case float64:
+		return int64(x)
+	case json.Number:
+		n, _ := x.Int64()
+		return n
+	}
+	return -1 << 62
+}
+
+func types(rows []map[string]any) []string {
+	var out []string
+	for _, r := range rows {
+		out = append(out, r["type"].(string))
+	}
+	return out
+}
+
+func TestReserveReleaseCommit(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		w := newWorld(t, e)
+		coffee := w.item(t, w.store, 501, 10, 20000)
+		w.item(t, w.warehouse, 502, 5, 0) // tracked, but not at the store
+
+		// Reserve at the default location; an untracked variant passes without a reservation.
+		r := w.post(t, 201, "/inventory-reservations", map[string]any{"merchantId": "11", "reference": "order-1",
+			"lines": []map[string]any{{"variantId": "501", "quantity": 3}, {"variantId": "999", "quantity": 1}}}, "")
+		lines := r["lines"].([]any)
+		l0, l1 := lines[0].(map[string]any), lines[1].(map[string]any)
+		if l0["tracked"] != true || l0["reservationId"] == nil || l0["locationId"] != w.store || l1["tracked"] != false || l1["reservationId"] != nil {
+			t.Fatalf("reserve: %v", r)
+		}
+		if oh, res, av := w.stock(t, coffee); oh != 10 || res != 3 || av != 7 {
+			t.Fatalf("after reserve: %d %d %d", oh, res, av)
+		}
+		// Too much: 422 naming the line, the variant and what is available; nothing reserved.
+		bad := w.do(t, 422, "POST", "/inventory-reservations", map[string]any{"merchantId": "11", "reference": "order-2",
+			"lines": []map[string]any{{"variantId": "501", "quantity": 1}, {"variantId": "501", "quantity": 7}}}, "", "")
+		if s := string(bad.Body); !strings.Contains(s, "body.lines[1].quantity") || !strings.Contains(s, "variant 501") || !strings.Contains(s, "only 6 available") {
+			t.Fatalf("shortage error: %s", s)
+		}
+		// Tracked elsewhere but not here: nothing available here.
+		bad = w.do(t, 422, "POST", "/inventory-reservations", map[string]any{"merchantId": "11", "reference": "order-2",
+			"lines": []map[string]any{{"variantId": "502", "quantity": 1}}}, "", "")
+		if !strings.Contains(string(bad.Body), "only 0 available for variant 502") {
+			t.Fatalf("untracked-here error: %s", bad.Body)
+		}
+		if _, res, _ := w.stock(t, coffee); res != 3 {
+			t.Fatalf("a refused reservation left %d reserved", res)
+		}
+
+		// Release by reference; a second release is a no-op.
+		rel := w.post(t, 200, "/inventory-reservations/release", map[string]any{"reference": "order-1", "reason": "customer left"}, "")
+		if num(rel["released"]) != 1 {
+			t.Fatalf("release: %v", rel)
+		}
+		if rel = w.post(t, 200, "/inventory-reservations/release", map[string]any{"reference": "order-1"}, ""); num(rel["released"]) != 0 {
+			t.Fatalf("second release: %v", rel)
+		}
+		// Commit of a released order: 409.
+		w.post(t, 409, "/inventory-reservations/commit", map[string]any{"reference": "order-1"}, "")
+
+		// Reserve and commit: on hand goes down, SALE and RESERVATION_COMMIT rows, FIFO cost.
+		w.post(t, 201, "/inventory-reservations", map[string]any{"merchantId": "11", "reference": "order-3",
+			"lines": []map[string]any{{"variantId": "501", "quantity": 4}}}, "")
+		c := w.post(t, 200, "/inventory-reservations/commit", map[string]any{"reference": "order-3"}, "")
+		if num(c["costOfGoods"]) != 80000 || len(c["lines"].([]any)) != 1 {
+			t.Fatalf("commit: %v", c)
+		}
+		if again := w.post(t, 200, "/inventory-reservations/commit", map[string]any{"reference": "order-3"}, ""); num(again["costOfGoods"]) != 80000 {
+			t.Fatalf("repeated commit: %v", again)
+		}
+		if oh, res, av := w.stock(t, coffee); oh != 6 || res != 0 || av != 6 {
+			t.Fatalf("after commit: %d %d %d", oh, res, av)
+		}
+		trail := w.list(t, "/inventory-trackings?filter="+q(`{"where":{"itemId":"`+coffee+`"},"order":["createdAt ASC","id ASC"],"limit":100}`))
+		want := []string{"STOCK_IN", "RESERVATION", "RESERVATION_RELEASE", "RESERVATION", "RESERVATION_COMMIT", "SALE"}
+		if got := types(trail); strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("trail %v, want %v", got, want)
+		}
+		sale := trail[5]
+		if num(sale["quantityDelta"]) != -4 || num(sale["onHandBefore"]) != 10 || num(sale["onHandAfter"]) != 6 || sale["direction"] != "OUTBOUND" ||
+			sale["reference"] != "order-3" || sale["actorId"] != "2" || num(sale["costAmount"]) != 80000 {
+			t.Fatalf("SALE row: %v", sale)
+		}
+		if rel := trail[2]; rel["note"] != "customer left" || num(rel["reservedDelta"]) != -3 || num(rel["quantityDelta"]) != 0 {
+			t.Fatalf("release row: %v", rel)
+		}
+
+		// Tenants: another organizer sees nothing and cannot reserve at this merchant's location.
+		w.do(t, 404, "GET", "/inventories/"+coffee, nil, "", w.other)
+		w.do(t, 404, "POST", "/inventory-reservations", map[string]any{"merchantId": "11", "locationId": w.store, "reference": "x",
+			"lines": []map[string]any{{"variantId": "501", "quantity": 1}}}, "", w.other)
+		var n struct{ Count int }
+		w.do(t, 200, "GET", "/inventory-trackings/count", nil, "", w.other).JSON(t, &n)
+		if n.Count != 0 {
+			t.Fatalf("other organizer sees %d tracking rows", n.Count)
+		}
+		// Quantities cannot be written through the CRUD routes.
+		p := w.do(t, 200, "PATCH", "/inventories/"+coffee, map[string]any{"quantityOnHand": 1000, "reorderPoint": 2}, "", "").Map(t)
+		if num(p["quantityOnHand"]) != 6 || num(p["reorderPoint"]) != 2 {
+			t.Fatalf("patched item: %v", p)
+		}
+		w.do(t, 405, "DELETE", "/inventories/"+coffee, nil, "", "")
+		w.reconciled(t)
+		types := w.list(t, "/inventory-tracking-types?filter="+q(`{"limit":100}`))
+		if len(types) != 20 {
+			t.Fatalf("%d tracking types", len(types))
+		}
+		_ = time.Now
+		_ = id.ID(0)
+	})
+}

@@ -1,0 +1,130 @@
+package inventory
+
+import (
+	"context"
+	"time"
+
+	"github.com/banapos/bana/internal/platform/db"
+	"github.com/banapos/bana/internal/platform/errs"
+	"github.com/banapos/bana/internal/platform/id"
+)
+
+// Document types: what caused a tracking row (InventoryTracking.DocumentType).
+const (
+	DocReservation = "RESERVATION"
+	DocReceipt     = "PURCHASE_ORDER_RECEIPT"
+	DocAdjustment  = "ADJUSTMENT"
+	DocTransfer    = "TRANSFER"
+	DocCount       = "COUNT"
+	DocItem        = "ITEM"
+)
+
+// LayerCost is a quantity at a unit cost: what a transfer carries from its source's layers to
+// its destination, so that FIFO costs survive the move.
+type LayerCost struct {
+	Quantity int64 `json:"quantity"`
+	UnitCost int64 `json:"unitCost"`
+}
+
+// movement is one change of one item: its tracking type, the deltas, and where it came from.
+type movement struct {
+	typ       TrackingType
+	onHand    int64
+	reserved  int64
+	unitCost  *int64      // stock in: the cost of what arrives (nil: the item's last unit cost)
+	carry     []LayerCost // stock in: arrive at these costs instead (transfers)
+	doc       string
+	docID     id.ID
+	reference string
+	note      string
+}
+
+// moved is what a movement did.
+type moved struct {
+	Tracking *InventoryTracking
+	Takes    []Take // stock out: the FIFO layers it consumed
+}
+
+// move applies m to the item if the result keeps 0 <= reserved <= on hand, writes the tracking
+// row and the cost layers, and reports whether it was applied.
+func (s *Service) move(ctx context.Context, itemID id.ID, m movement) (moved, bool, error) {
+	it, ok, err := s.st.change(ctx, itemID, m.onHand, m.reserved)
+	if err != nil || !ok {
+		return moved{}, ok, err
+	}
+	mv, err := s.record(ctx, it, it.After, m)
+	return mv, err == nil, err
+}
+
+// record writes the tracking row of m, which left the item at after, and its cost effects.
+func (s *Service) record(ctx context.Context, it itemRef, after level, m movement) (moved, error) {
+	if !m.typ.Allows(m.onHand, m.reserved) {
+		return moved{}, errs.Newf(errs.Internal, "inventory: %s cannot change on hand by %d and reserved by %d", m.typ, m.onHand, m.reserved)
+	}
+	now := time.Now().UTC()
+	actorID, kind := actor(ctx)
+	t := &InventoryTracking{ID: s.ids.Next(), OrganizerID: it.OrganizerID, MerchantID: it.MerchantID, ItemID: it.ID,
+		LocationID: it.LocationID, VariantID: it.VariantID, Type: string(m.typ), Direction: string(m.typ.Direction()),
+		QuantityDelta: m.onHand, ReservedDelta: m.reserved, OnHandBefore: after.OnHand - m.onHand, OnHandAfter: after.OnHand,
+		ReservedBefore: after.Reserved - m.reserved, ReservedAfter: after.Reserved, DocumentType: m.doc, DocumentID: m.docID,
+		Reference: m.reference, ActorID: actorID, ActorKind: kind, Note: m.note, CreatedAt: now}
+	var out moved
+	switch {
+	case m.onHand > 0:
+		left := m.onHand
+		for _, c := range m.carry {
+			n := min(c.Quantity, left)
+			if n <= 0 {
+				continue
+			}
+			if err := s.st.addLayer(ctx, it, m.typ, t.ID, n, c.UnitCost, now); err != nil {
+				return out, err
+			}
+			t.CostAmount += n * c.UnitCost
+			left -= n
+		}
+		if left > 0 {
+			unit := it.UnitCost
+			if m.unitCost != nil {
+				unit = *m.unitCost
+			}
+			if err := s.st.addLayer(ctx, it, m.typ, t.ID, left, unit, now); err != nil {
+				return out, err
+			}
+			t.CostAmount += left * unit
+		}
+		if m.unitCost != nil && *m.unitCost != it.UnitCost {
+			if _, err := s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(`UPDATE inventory_items SET unit_cost = ? WHERE id = ?`),
+				*m.unitCost, int64(it.ID)); err != nil {
+				return out, db.Classify(err)
+			}
+		}
+	case m.onHand < 0:
+		takes, cost, err := s.st.consume(ctx, it.ID, -m.onHand)
+		if err != nil {
+			return out, err
+		}
+		t.CostAmount = cost
+		out.Takes = takes
+	}
+	if err := s.st.insertTracking(ctx, t); err != nil {
+		return out, err
+	}
+	out.Tracking = t
+	return out, nil
+}
+
+// costsOf turns consumed layers into what a transfer carries.
+func costsOf(takes []Take) []LayerCost {
+	out := make([]LayerCost, 0, len(takes))
+	for _, t := range takes {
+		out = append(out, LayerCost{Quantity: t.Quantity, UnitCost: t.UnitCost})
+	}
+	return out
+}
+
+// shortage is the 422 for a line that asks for more than is available.
+func shortage(loc string, variantID id.ID, locationCode string, available, asked int64) error {
+	return errs.RuleField(loc, "only "+itoa(available)+" available for variant "+variantID.String()+
+		" at location "+locationCode+", asked for "+itoa(asked), asked)
+}

@@ -1,0 +1,415 @@
+package inventory
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/banapos/bana/internal/platform/db"
+	"github.com/banapos/bana/internal/platform/errs"
+	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/jobs"
+	"github.com/riverqueue/river"
+	"github.com/uptrace/bun"
+)
+
+// Limits of a reservation request.
+const (
+	DefaultReservationTTL = 30 * time.Minute
+	MaxReservationTTL     = 7 * 24 * time.Hour
+	MaxLines              = 100
+)
+
+// StockLine asks for quantity of one variant.
+type StockLine struct {
+	VariantID id.ID `json:"variantId"`
+	Quantity  int64 `json:"quantity" minimum:"1"`
+}
+
+// ReserveRequest reserves stock for the lines of one order, all or nothing.
+type ReserveRequest struct {
+	OrganizerID id.ID
+	MerchantID  id.ID
+	LocationID  id.ID // 0: the merchant's default location
+	Lines       []StockLine
+	Reference   string    // the order, e.g. its id
+	ExpiresAt   time.Time // zero: now + DefaultReservationTTL
+}
+
+// ReservedLine is the outcome of one line. A variant that is not stock-tracked (no stock item
+// at any location of the merchant) is sold freely: Tracked is false and there is no reservation.
+type ReservedLine struct {
+	VariantID     id.ID  `json:"variantId"`
+	Quantity      int64  `json:"quantity"`
+	Tracked       bool   `json:"tracked"`
+	ReservationID *id.ID `json:"reservationId,omitempty"`
+	LocationID    id.ID  `json:"locationId,omitempty"`
+}
+
+// Reserved is the outcome of a Reserve.
+type Reserved struct {
+	Reference string         `json:"reference"`
+	ExpiresAt time.Time      `json:"expiresAt"`
+	Lines     []ReservedLine `json:"lines"`
+}
+
+// IDs returns the ids of the reservations made.
+func (r Reserved) IDs() []id.ID {
+	var out []id.ID
+	for _, l := range r.Lines {
+		if l.ReservationID != nil {
+			out = append(out, *l.ReservationID)
+		}
+	}
+	return out
+}
+
+// Reserve holds stock for every line, or for none: a line asking for more than is available is a
+// Rule error (422) naming the line, the variant and what is available.
+func (s *Service) Reserve(ctx context.Context, r ReserveRequest) (Reserved, error) {
+	now := time.Now().UTC()
+	if err := checkTenantIDs(r.OrganizerID, r.MerchantID); err != nil {
+		return Reserved{}, err
+	}
+	if r.Reference = strings.TrimSpace(r.Reference); r.Reference == "" || len(r.Reference) > 200 {
+		return Reserved{}, errs.Field("body.reference", "is required (1-200 characters): the order the stock is for", r.Reference)
+	}
+	if len(r.Lines) == 0 || len(r.Lines) > MaxLines {
+		return Reserved{}, errs.Field("body.lines", fmt.Sprintf("must hold 1 to %d lines", MaxLines), len(r.Lines))
+	}
+	for i, l := range r.Lines {
+		if l.VariantID <= 0 {
+			return Reserved{}, errs.Field(fmt.Sprintf("body.lines[%d].variantId", i), "is required", nil)
+		}
+		if l.Quantity <= 0 || l.Quantity > 1_000_000 {
+			return Reserved{}, errs.Field(fmt.Sprintf("body.lines[%d].quantity", i), "must be 1 to 1000000", l.Quantity)
+		}
+	}
+	expires := r.ExpiresAt.UTC()
+	if r.ExpiresAt.IsZero() {
+		expires = now.Add(DefaultReservationTTL)
+	}
+	if !expires.After(now) || expires.Sub(now) > MaxReservationTTL {
+		return Reserved{}, errs.Field("body.expiresAt", "must be in the future, at most 7 days away", r.ExpiresAt)
+	}
+	// Lock items in one order (by variant) so that two multi-line reservations cannot deadlock.
+	order := make([]int, len(r.Lines))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(r.Lines[a].VariantID, r.Lines[b].VariantID) })
+	var out Reserved
+	err := s.st.inTx(ctx, func(ctx context.Context) error {
+		out = Reserved{Reference: r.Reference, ExpiresAt: expires, Lines: make([]ReservedLine, len(r.Lines))}
+		loc, err := s.st.location(ctx, r.OrganizerID, r.MerchantID, r.LocationID)
+		if err != nil && !(r.LocationID == 0 && errs.KindOf(err) == errs.NotFound) {
+			return err
+		}
+		// The expiry job is inserted before any stock row is locked, to keep the lock short on a
+		// hot variant: its ids are chosen now, and an id that is not used (an untracked line)
+		// is a no-op for the job.
+		ids := make([]id.ID, len(r.Lines))
+		for i := range ids {
+			ids[i] = s.ids.Next()
+		}
+		if loc != nil {
+			if _, err := s.jobs.Insert(ctx, ExpireReservations{ReservationIDs: ids},
+				&river.InsertOpts{Queue: jobs.QueueInventory, ScheduledAt: expires}); err != nil {
+				return err
+			}
+		}
+		for _, i := range order {
+			l := r.Lines[i]
+			out.Lines[i] = ReservedLine{VariantID: l.VariantID, Quantity: l.Quantity}
+			if loc == nil { // no default location: only untracked variants can pass
+				tracked, err := s.st.tracked(ctx, r.MerchantID, l.VariantID)
+				if err != nil {
+					return err
+				}
+				if tracked {
+					return errs.RuleField("body.locationId", "merchant "+r.MerchantID.String()+" has no default location; name one", nil)
+				}
+				continue
+			}
+			it, ok, err := s.st.reserve(ctx, loc.ID, l.VariantID, l.Quantity)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				cur, exists, err := s.st.itemAt(ctx, loc.ID, l.VariantID)
+				if err != nil {
+					return err
+				}
+				if !exists {
+					tracked, err := s.st.tracked(ctx, r.MerchantID, l.VariantID)
+					if err != nil {
+						return err
+					}
+					if !tracked {
+						continue
+					}
+				}
+				return shortage(fmt.Sprintf("body.lines[%d].quantity", i), l.VariantID, loc.Code, cur.QuantityOnHand-cur.QuantityReserved, l.Quantity)
+			}
+			res := &StockReservation{ID: ids[i], OrganizerID: it.OrganizerID, MerchantID: it.MerchantID, ItemID: it.ID,
+				LocationID: it.LocationID, VariantID: it.VariantID, Quantity: l.Quantity, Reference: r.Reference,
+				Status: string(ReservationActive), ExpiresAt: &expires, CreatedAt: now, UpdatedAt: now}
+			if _, err := s.db.IDB(ctx).NewInsert().Model(res).Exec(ctx); err != nil {
+				return db.Classify(err)
+			}
+			if _, err := s.record(ctx, it, it.After, movement{typ: Reservation, reserved: l.Quantity, doc: DocReservation,
+				docID: res.ID, reference: r.Reference}); err != nil {
+				return err
+			}
+			rid := res.ID
+			out.Lines[i].Tracked, out.Lines[i].ReservationID, out.Lines[i].LocationID = true, &rid, loc.ID
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ReleaseRequest releases the active reservations of an order (Reference) or the listed ones.
+type ReleaseRequest struct {
+	OrganizerID    id.ID
+	MerchantID     id.ID // 0: any merchant of the organizer
+	Reference      string
+	ReservationIDs []id.ID
+	Reason         string
+}
+
+// Released tells which reservations a Release released.
+type Released struct {
+	Released       int     `json:"released"`
+	ReservationIDs []id.ID `json:"reservationIds"`
+}
+
+// Release gives back the stock of active reservations. Reserved already released, expired or
+// committed are left alone, so a repeated release is a no-op.
+func (s *Service) Release(ctx context.Context, r ReleaseRequest) (Released, error) {
+	if r.OrganizerID == 0 {
+		return Released{}, errs.Field("body.organizerId", "is required", nil)
+	}
+	if strings.TrimSpace(r.Reference) == "" && len(r.ReservationIDs) == 0 {
+		return Released{}, errs.Field("body.reference", "name the reference or the reservation ids to release", nil)
+	}
+	reason := strings.TrimSpace(r.Reason)
+	if reason == "" {
+		reason = "released"
+	}
+	out := Released{ReservationIDs: []id.ID{}}
+	err := s.st.inTx(ctx, func(ctx context.Context) error {
+		out = Released{ReservationIDs: []id.ID{}}
+		list, err := s.reservations(ctx, r.OrganizerID, r.MerchantID, r.Reference, r.ReservationIDs, true)
+		if err != nil {
+			return err
+		}
+		for _, res := range list {
+			done, err := s.close(ctx, res, ReservationReleased, ReservationRelease, reason, nil)
+			if err != nil {
+				return err
+			}
+			if done {
+				out.Released++
+				out.ReservationIDs = append(out.ReservationIDs, res.ID)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// reservations lists reservations by reference or ids, in the lock order (variant, location).
+func (s *Service) reservations(ctx context.Context, organizerID, merchantID id.ID, reference string, ids []id.ID, activeOnly bool) ([]StockReservation, error) {
+	var list []StockReservation
+	q := s.db.IDB(ctx).NewSelect().Model(&list).Where("organizer_id = ?", int64(organizerID))
+	if merchantID != 0 {
+		q = q.Where("merchant_id = ?", int64(merchantID))
+	}
+	if reference != "" {
+		q = q.Where("reference = ?", reference)
+	}
+	if len(ids) > 0 {
+		raw := make([]int64, len(ids))
+		for i, v := range ids {
+			raw[i] = int64(v)
+		}
+		q = q.Where("id IN (?)", bun.List(raw))
+	}
+	if activeOnly {
+		q = q.Where("status = ?", string(ReservationActive))
+	}
+	err := q.Order("variant_id", "location_id", "id").Scan(ctx)
+	return list, db.Classify(err)
+}
+
+// close ends an active reservation with status and gives its stock back (or, for a commit,
+// hands it to the sale). It reports false when the reservation was no longer active. dueBy, when
+// set, closes it only if it expires by then.
+func (s *Service) close(ctx context.Context, res StockReservation, status ReservationStatus, typ TrackingType, reason string, dueBy *time.Time) (bool, error) {
+	now := time.Now().UTC()
+	q := `UPDATE inventory_reservations SET status = ?, reason = ?, closed_at = ?, updated_at = ? WHERE id = ? AND status = 'ACTIVE'`
+	args := []any{string(status), reason, now, now, int64(res.ID)}
+	if dueBy != nil {
+		q += ` AND expires_at <= ?`
+		args = append(args, *dueBy)
+	}
+	r, err := s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(q), args...)
+	if err != nil {
+		return false, db.Classify(err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	if status != ReservationCommitted {
+		_, ok, err := s.move(ctx, res.ItemID, movement{typ: typ, reserved: -res.Quantity, doc: DocReservation, docID: res.ID,
+			reference: res.Reference, note: reason})
+		if err == nil && !ok {
+			err = errs.Newf(errs.Internal, "inventory: item %s holds less reserved than reservation %s", res.ItemID, res.ID)
+		}
+		return err == nil, err
+	}
+	// Commit: one statement takes the stock from reserved and from on hand; two rows record it.
+	it, ok, err := s.st.change(ctx, res.ItemID, -res.Quantity, -res.Quantity)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		return false, errs.Newf(errs.Internal, "inventory: item %s holds less than reservation %s", res.ItemID, res.ID)
+	}
+	mid := level{OnHand: it.After.OnHand + res.Quantity, Reserved: it.After.Reserved}
+	if _, err := s.record(ctx, it, mid, movement{typ: ReservationCommit, reserved: -res.Quantity, doc: DocReservation,
+		docID: res.ID, reference: res.Reference}); err != nil {
+		return false, err
+	}
+	mv, err := s.record(ctx, it, it.After, movement{typ: Sale, onHand: -res.Quantity, doc: DocReservation, docID: res.ID,
+		reference: res.Reference})
+	if err != nil {
+		return false, err
+	}
+	_, err = s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(`UPDATE inventory_reservations SET cost_amount = ? WHERE id = ?`),
+		mv.Tracking.CostAmount, int64(res.ID))
+	return err == nil, db.Classify(err)
+}
+
+// CommitRequest completes the sale of an order's reservations.
+type CommitRequest struct {
+	OrganizerID id.ID
+	MerchantID  id.ID // 0: any merchant of the organizer
+	Reference   string
+}
+
+// CommittedLine is one sold reservation and its cost of goods.
+type CommittedLine struct {
+	ReservationID id.ID `json:"reservationId"`
+	VariantID     id.ID `json:"variantId"`
+	LocationID    id.ID `json:"locationId"`
+	Quantity      int64 `json:"quantity"`
+	CostOfGoods   int64 `json:"costOfGoods" doc:"FIFO cost of the units sold (VND)"`
+}
+
+// Committed is the outcome of a Commit: every committed reservation of the order.
+type Committed struct {
+	Reference   string          `json:"reference"`
+	Lines       []CommittedLine `json:"lines"`
+	CostOfGoods int64           `json:"costOfGoods"`
+}
+
+// Commit turns the order's active reservations into sales: on hand and reserved go down, a
+// RESERVATION_COMMIT and a SALE row are written, and FIFO layers give the cost of goods. A
+// repeat returns the same lines. An order whose reservations all expired or were released is a
+// Conflict (409): reserve again. An order with no reservations (untracked variants) commits
+// nothing.
+func (s *Service) Commit(ctx context.Context, r CommitRequest) (Committed, error) {
+	if r.OrganizerID == 0 {
+		return Committed{}, errs.Field("body.organizerId", "is required", nil)
+	}
+	if r.Reference = strings.TrimSpace(r.Reference); r.Reference == "" {
+		return Committed{}, errs.Field("body.reference", "is required", nil)
+	}
+	var out Committed
+	err := s.st.inTx(ctx, func(ctx context.Context) error {
+		out = Committed{Reference: r.Reference, Lines: []CommittedLine{}}
+		list, err := s.reservations(ctx, r.OrganizerID, r.MerchantID, r.Reference, nil, false)
+		if err != nil {
+			return err
+		}
+		closed := 0
+		for _, res := range list {
+			switch ReservationStatus(res.Status) {
+			case ReservationActive:
+				if _, err := s.close(ctx, res, ReservationCommitted, ReservationCommit, "committed", nil); err != nil {
+					return err
+				}
+			case ReservationCommitted:
+			default:
+				closed++
+			}
+		}
+		if len(list) > 0 && closed == len(list) {
+			return errs.New(errs.Conflict, "the reservations of "+r.Reference+" were released or expired; reserve again")
+		}
+		done, err := s.reservations(ctx, r.OrganizerID, r.MerchantID, r.Reference, nil, false)
+		if err != nil {
+			return err
+		}
+		for _, res := range done {
+			if ReservationStatus(res.Status) != ReservationCommitted {
+				continue
+			}
+			out.Lines = append(out.Lines, CommittedLine{ReservationID: res.ID, VariantID: res.VariantID, LocationID: res.LocationID,
+				Quantity: res.Quantity, CostOfGoods: res.CostAmount})
+			out.CostOfGoods += res.CostAmount
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ExpireReservations is the job, scheduled at a reservation's expiry, that releases whatever of
+// it is still active.
+type ExpireReservations struct {
+	ReservationIDs []id.ID `json:"reservationIds"`
+}
+
+// Kind is the River job kind.
+func (ExpireReservations) Kind() string { return "inventory.expire-reservations" }
+
+// expire releases the listed reservations that are still active and due. A reservation that was
+// released or committed meanwhile is left alone, so the job may run any number of times.
+func (s *Service) expire(ctx context.Context, ids []id.ID) (n int, later *time.Time, err error) {
+	err = s.st.inTx(ctx, func(ctx context.Context) error {
+		n, later = 0, nil
+		var list []StockReservation
+		raw := make([]int64, len(ids))
+		for i, v := range ids {
+			raw[i] = int64(v)
+		}
+		if len(raw) == 0 {
+			return nil
+		}
+		err := s.db.IDB(ctx).NewSelect().Model(&list).Where("id IN (?)", bun.List(raw)).Where("status = ?", string(ReservationActive)).
+			Order("variant_id", "location_id", "id").Scan(ctx)
+		if err != nil && err != sql.ErrNoRows {
+			return db.Classify(err)
+		}
+		now := time.Now().UTC()
+		for _, res := range list {
+			done, err := s.close(ctx, res, ReservationExpiredSt, ReservationExpired, "expired", &now)
+			if err != nil {
+				return err
+			}
+			if done {
+				n++
+			} else if res.ExpiresAt != nil && res.ExpiresAt.After(now) && (later == nil || res.ExpiresAt.Before(*later)) {
+				later = res.ExpiresAt
+			}
+		}
+		return nil
+	})
+	return n, later, err
+}

@@ -1,0 +1,252 @@
+package inventory
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/banapos/bana/internal/platform/auth"
+	"github.com/banapos/bana/internal/platform/db"
+	"github.com/banapos/bana/internal/platform/errs"
+	"github.com/banapos/bana/internal/platform/id"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/uptrace/bun"
+)
+
+// store is the only code that knows the inventory tables' SQL. Every quantity change is one
+// conditional UPDATE that cannot take a quantity below zero or reserved above on hand: on
+// PostgreSQL a concurrent UPDATE of the same row waits for the first to commit and then
+// re-evaluates the condition on the new values; on SQLite the single writer serializes them.
+type store struct {
+	db  *db.DB
+	ids *id.Generator
+}
+
+// level is an item's two stored quantities at one moment.
+type level struct {
+	OnHand   int64
+	Reserved int64
+}
+
+// itemRef is what a movement needs to know of the item it changed.
+type itemRef struct {
+	ID          id.ID
+	OrganizerID id.ID
+	MerchantID  id.ID
+	LocationID  id.ID
+	VariantID   id.ID
+	UnitCost    int64
+	After       level
+}
+
+const itemReturning = ` RETURNING id, organizer_id, merchant_id, location_id, variant_id, unit_cost, quantity_on_hand, quantity_reserved`
+
+func (s *store) scanItem(row *sql.Row) (itemRef, bool, error) {
+	var r itemRef
+	err := row.Scan(&r.ID, &r.OrganizerID, &r.MerchantID, &r.LocationID, &r.VariantID, &r.UnitCost, &r.After.OnHand, &r.After.Reserved)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, db.Classify(err)
+	}
+	return r, true, nil
+}
+
+// change adds dOnHand and dReserved to the item when the result keeps 0 <= reserved <= on hand,
+// and reports whether it did.
+func (s *store) change(ctx context.Context, itemID id.ID, dOnHand, dReserved int64) (itemRef, bool, error) {
+	q := s.db.Rebind(`UPDATE inventory_items SET quantity_on_hand = quantity_on_hand + ?, quantity_reserved = quantity_reserved + ?, updated_at = ?
+WHERE id = ? AND quantity_on_hand + ? >= quantity_reserved + ? AND quantity_reserved + ? >= 0` + itemReturning)
+	return s.scanItem(s.db.Raw(ctx, true).QueryRowContext(ctx, q, dOnHand, dReserved, time.Now().UTC(),
+		int64(itemID), dOnHand, dReserved, dReserved))
+}
+
+// reserve adds qty to the reserved quantity of the variant's item at the location when that much
+// is available, and reports whether it did.
+func (s *store) reserve(ctx context.Context, locationID, variantID id.ID, qty int64) (itemRef, bool, error) {
+	q := s.db.Rebind(`UPDATE inventory_items SET quantity_reserved = quantity_reserved + ?, updated_at = ?
+WHERE location_id = ? AND variant_id = ? AND quantity_on_hand - quantity_reserved >= ?` + itemReturning)
+	return s.scanItem(s.db.Raw(ctx, true).QueryRowContext(ctx, q, qty, time.Now().UTC(), int64(locationID), int64(variantID), qty))
+}
+
+// lockItem reads an item for a change that depends on its current quantities (a count). It must
+// run in a transaction; on PostgreSQL it locks the row, on SQLite the transaction already holds
+// the write lock.
+func (s *store) lockItem(ctx context.Context, itemID id.ID) (StockItem, error) {
+	var it StockItem
+	q := s.db.IDB(ctx).NewSelect().Model(&it).Where("id = ?", int64(itemID))
+	if s.db.Dialect == db.Postgres {
+		q = q.For("UPDATE")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return it, notFound(err, "stock item "+itemID.String())
+	}
+	return it, nil
+}
+
+// lockItems locks items in the global lock order, (variant, location), before a change that
+// touches several of them, so that two such changes cannot deadlock on PostgreSQL. On SQLite the
+// transaction already holds the write lock.
+func (s *store) lockItems(ctx context.Context, ids ...id.ID) error {
+	if s.db.Dialect != db.Postgres || len(ids) < 2 {
+		return nil
+	}
+	raw := make([]int64, len(ids))
+	for i, v := range ids {
+		raw[i] = int64(v)
+	}
+	_, err := s.db.IDB(ctx).NewSelect().Table("inventory_items").Column("id").Where("id IN (?)", bun.List(raw)).
+		OrderExpr("variant_id, location_id").For("UPDATE").Exec(ctx)
+	return db.Classify(err)
+}
+
+// itemAt returns the item of the variant at the location, if there is one.
+func (s *store) itemAt(ctx context.Context, locationID, variantID id.ID) (StockItem, bool, error) {
+	var it StockItem
+	err := s.db.ReadIDB(ctx).NewSelect().Model(&it).Where("location_id = ? AND variant_id = ?", int64(locationID), int64(variantID)).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return it, false, nil
+	}
+	return it, err == nil, db.Classify(err)
+}
+
+// tracked reports whether the variant has a stock item at any location of the merchant.
+func (s *store) tracked(ctx context.Context, merchantID, variantID id.ID) (bool, error) {
+	var n int
+	err := s.db.Raw(ctx, false).QueryRowContext(ctx, s.db.Rebind(
+		`SELECT count(*) FROM inventory_items WHERE merchant_id = ? AND variant_id = ?`), int64(merchantID), int64(variantID)).Scan(&n)
+	return n > 0, db.Classify(err)
+}
+
+// ensureItem returns the id of the variant's item at the location, creating an empty one.
+func (s *store) ensureItem(ctx context.Context, loc *Location, variantID id.ID) (id.ID, error) {
+	now := time.Now().UTC()
+	_, err := s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(`INSERT INTO inventory_items
+(id, organizer_id, merchant_id, location_id, variant_id, sku, quantity_on_hand, quantity_reserved, reorder_point, unit_cost, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, '', 0, 0, 0, 0, ?, ?) ON CONFLICT (location_id, variant_id) DO NOTHING`),
+		int64(s.ids.Next()), int64(loc.OrganizerID), int64(loc.MerchantID), int64(loc.ID), int64(variantID), now, now)
+	if err != nil {
+		return 0, db.Classify(err)
+	}
+	var itemID id.ID
+	err = s.db.Raw(ctx, true).QueryRowContext(ctx, s.db.Rebind(`SELECT id FROM inventory_items WHERE location_id = ? AND variant_id = ?`),
+		int64(loc.ID), int64(variantID)).Scan(&itemID)
+	return itemID, db.Classify(err)
+}
+
+// location returns a live location of the merchant.
+func (s *store) location(ctx context.Context, organizerID, merchantID, locationID id.ID) (*Location, error) {
+	var l Location
+	q := s.db.ReadIDB(ctx).NewSelect().Model(&l).Where("organizer_id = ? AND merchant_id = ? AND deleted_at IS NULL", int64(organizerID), int64(merchantID))
+	if locationID == 0 {
+		q = q.Where("is_default")
+	} else {
+		q = q.Where("id = ?", int64(locationID))
+	}
+	if err := q.Limit(1).Scan(ctx); err != nil {
+		if locationID == 0 {
+			return nil, notFound(err, "merchant "+merchantID.String()+" has no default location")
+		}
+		return nil, notFound(err, "location "+locationID.String())
+	}
+	return &l, nil
+}
+
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.Wrap(errs.NotFound, what+" not found", errs.ErrNotFound)
+	}
+	return db.Classify(err)
+}
+
+// layers returns the item's cost layers with stock left, oldest first.
+func (s *store) layers(ctx context.Context, itemID id.ID) ([]Layer, error) {
+	rows, err := s.db.Raw(ctx, true).QueryContext(ctx, s.db.Rebind(`SELECT id, unit_cost, quantity_remaining FROM inventory_cost_layers
+WHERE item_id = ? AND quantity_remaining > 0 ORDER BY received_at, id`), int64(itemID))
+	if err != nil {
+		return nil, db.Classify(err)
+	}
+	defer rows.Close()
+	var out []Layer
+	for rows.Next() {
+		var l Layer
+		if err := rows.Scan(&l.ID, &l.UnitCost, &l.Remaining); err != nil {
+			return nil, db.Classify(err)
+		}
+		out = append(out, l)
+	}
+	return out, db.Classify(rows.Err())
+}
+
+// consume takes qty from the item's layers, oldest first, and returns the cost and the takes.
+// The caller has already changed (and so locked) the item.
+func (s *store) consume(ctx context.Context, itemID id.ID, qty int64) ([]Take, int64, error) {
+	ls, err := s.layers(ctx, itemID)
+	if err != nil {
+		return nil, 0, err
+	}
+	takes, cost, _ := Consume(ls, qty)
+	for _, t := range takes {
+		if _, err := s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(
+			`UPDATE inventory_cost_layers SET quantity_remaining = quantity_remaining - ? WHERE id = ?`), t.Quantity, int64(t.LayerID)); err != nil {
+			return nil, 0, db.Classify(err)
+		}
+	}
+	return takes, cost, nil
+}
+
+// addLayer records stock that arrived at unitCost.
+func (s *store) addLayer(ctx context.Context, it itemRef, source TrackingType, sourceID id.ID, qty, unitCost int64, at time.Time) error {
+	l := &CostLayer{ID: s.ids.Next(), OrganizerID: it.OrganizerID, MerchantID: it.MerchantID, ItemID: it.ID, LocationID: it.LocationID,
+		VariantID: it.VariantID, SourceType: string(source), SourceID: sourceID, UnitCost: unitCost, QuantityReceived: qty,
+		QuantityRemaining: qty, ReceivedAt: at, CreatedAt: time.Now().UTC()}
+	_, err := s.db.IDB(ctx).NewInsert().Model(l).Exec(ctx)
+	return db.Classify(err)
+}
+
+func (s *store) insertTracking(ctx context.Context, t *InventoryTracking) error {
+	_, err := s.db.IDB(ctx).NewInsert().Model(t).Exec(ctx)
+	return db.Classify(err)
+}
+
+// actor returns who acts in ctx, for the audit trail.
+func actor(ctx context.Context) (*id.ID, string) {
+	p := auth.From(ctx)
+	if p == nil || p.UserID == 0 {
+		kind := "system"
+		if p != nil && p.Kind != "" {
+			kind = p.Kind
+		}
+		return nil, kind
+	}
+	uid := p.UserID
+	kind := p.Kind
+	if kind == "" {
+		kind = "user"
+	}
+	return &uid, kind
+}
+
+// retryable reports whether a transaction failed only because it lost a race that a retry
+// wins: a PostgreSQL deadlock or serialization failure.
+func retryable(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001")
+}
+
+// inTx runs fn in a transaction, joining the caller's when there is one. The outermost call
+// retries a few times when PostgreSQL breaks a deadlock between multi-item changes.
+func (s *store) inTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if db.InTransaction(ctx) {
+		return fn(ctx)
+	}
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if err = s.db.InTx(ctx, fn); !retryable(err) {
+			return err
+		}
+	}
+	return err
+}
