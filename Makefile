@@ -42,8 +42,12 @@ lint:
 fuzz:
 	$(GO) test ./internal/platform/query -run '^$$' -fuzz FuzzCompile -fuzztime 30s
 
+# Load benchmark of bin/bana on loopback (bench/README.md): SQLite always, PostgreSQL and pgbench
+# when BANA_BENCH_POSTGRES_URL or BANA_TEST_POSTGRES_URL is set; BENCH_FLAGS adds flags
+# (e.g. BENCH_FLAGS='-concurrency 32'). The report goes to bench/results/ (ignored) and stdout.
 bench: build
-	$(GO) run ./bench/cmd/benchrun
+	BANA_BENCH_POSTGRES_URL='$(BANA_BENCH_POSTGRES_URL)' BANA_TEST_POSTGRES_URL='$(BANA_TEST_POSTGRES_URL)' \
+		$(GO) run ./bench/cmd/benchrun $(BENCH_FLAGS)
 
 clean:
 	rm -rf bin data
