@@ -75,6 +75,9 @@ type DB struct {
 	Pool *pgxpool.Pool
 	// Path is the SQLite file, empty on PostgreSQL.
 	Path string
+	// stmts caches prepared reads on SQLite, which otherwise compiles every query again
+	// (pgx caches prepared statements per connection by itself).
+	stmts *stmtCache
 }
 
 // Options say which database to open.
@@ -115,6 +118,9 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 		return nil, fmt.Errorf("postgres at %s is unreachable: %w", redact(o.PostgresDSN), err)
 	}
 	sqldb := stdlib.OpenDBFromPool(pool)
+	// database/sql keeps 2 idle connections by default and would hand the rest back to pgx and
+	// take them again on every burst; keep as many as the pool holds.
+	sqldb.SetMaxIdleConns(int(cfg.MaxConns))
 	b := bun.NewDB(sqldb, pgdialect.New())
 	return &DB{Dialect: Postgres, W: b, R: b, Pool: pool}, nil
 }
@@ -163,12 +169,16 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	n := max(4, runtime.NumCPU())
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &DB{Dialect: SQLite, W: bun.NewDB(w, sqlitedialect.New()), R: bun.NewDB(r, sqlitedialect.New()), Path: path}, nil
+	return &DB{Dialect: SQLite, W: bun.NewDB(w, sqlitedialect.New()), R: bun.NewDB(r, sqlitedialect.New()), Path: path,
+		stmts: newStmtCache(r)}, nil
 }
 
 // Close releases every connection.
 func (d *DB) Close() error {
 	var err error
+	if d.stmts != nil {
+		d.stmts.close()
+	}
 	if d.R != d.W {
 		err = d.R.Close()
 	}
@@ -272,6 +282,9 @@ func (d *DB) Raw(ctx context.Context, write bool) Querier {
 	}
 	if write {
 		return d.W.DB
+	}
+	if d.stmts != nil {
+		return d.stmts
 	}
 	return d.R.DB
 }

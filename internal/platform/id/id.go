@@ -19,14 +19,6 @@ type ID int64
 // String returns the decimal form.
 func (i ID) String() string { return strconv.FormatInt(int64(i), 10) }
 
-// MarshalJSON writes the ID as a JSON string.
-func (i ID) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 22)
-	b = append(b, '"')
-	b = strconv.AppendInt(b, int64(i), 10)
-	return append(b, '"'), nil
-}
-
 // UnmarshalJSON accepts a JSON string or number.
 func (i *ID) UnmarshalJSON(b []byte) error {
 	if bytes.Equal(b, []byte("null")) {
@@ -42,8 +34,9 @@ func (i *ID) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalText and UnmarshalText let IDs be map keys and query parameters.
-func (i ID) MarshalText() ([]byte, error) { return []byte(i.String()), nil }
+// MarshalText makes JSON encode an ID as a string (encoding/json quotes text marshalers without
+// the re-compaction pass it runs over MarshalJSON output), and lets IDs be map keys.
+func (i ID) MarshalText() ([]byte, error) { return strconv.AppendInt(make([]byte, 0, 20), int64(i), 10), nil }
 
 // UnmarshalText parses the decimal form.
 func (i *ID) UnmarshalText(b []byte) error {
