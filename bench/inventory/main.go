@@ -3,7 +3,10 @@
 // 10,000 variants, on SQLite and PostgreSQL, next to pgbench TPC-B on the same PostgreSQL in the
 // same run. It prints a Markdown report and writes it to -out.
 //
-//	go run ./bench/inventory [-duration 10s] [-clients 16] [-pg URL] [-out bench/inventory/REPORT.md]
+//	go run ./bench/inventory [-duration 10s] [-clients 16] [-pg URL] [-sqlite=false] [-out bench/inventory/REPORT.md]
+//
+// pgbench runs right before and right after the PostgreSQL scenarios: on a shared machine the
+// load drifts, and the two figures show by how much. Ratios are against their mean.
 //
 // The server runs in this process (the same app.New the binary runs); every database it uses is
 // a scratch one, created for the run and dropped after.
@@ -49,6 +52,7 @@ type options struct {
 	variants int
 	pgURL    string
 	pgbench  string
+	sqlite   bool
 	out      string
 }
 
@@ -75,6 +79,7 @@ func main() {
 	flag.IntVar(&o.variants, "variants", 10000, "variants of the spread scenario")
 	flag.StringVar(&o.pgURL, "pg", envOr("BANA_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server URL (a user that may create databases); empty: SQLite only")
 	flag.StringVar(&o.pgbench, "pgbench", "pgbench", "pgbench binary")
+	flag.BoolVar(&o.sqlite, "sqlite", true, "run the SQLite scenarios too")
 	flag.StringVar(&o.out, "out", "bench/inventory/REPORT.md", "report file; empty: stdout only")
 	flag.Parse()
 	o.duration = min(max(o.duration, time.Second), 2*time.Minute)
@@ -83,23 +88,45 @@ func main() {
 	ctx := context.Background()
 
 	var results []result
-	targets := []string{"sqlite"}
-	if o.pgURL != "" {
-		targets = append(targets, "postgres")
-	}
-	for _, tg := range targets {
-		rs, err := runTarget(ctx, o, tg)
+	if o.sqlite {
+		rs, err := runTarget(ctx, o, "sqlite")
 		if err != nil {
-			log.Fatalf("%s: %v", tg, err)
+			log.Fatalf("sqlite: %v", err)
 		}
 		results = append(results, rs...)
 	}
-	var tps float64
+	var tps []float64
 	var pgbenchErr error
 	if o.pgURL != "" {
-		tps, pgbenchErr = runPgbench(ctx, o)
-		if pgbenchErr != nil {
-			log.Printf("pgbench: %v", pgbenchErr)
+		pb, err := newPgbench(ctx, o)
+		if err != nil {
+			pgbenchErr = err
+			log.Printf("pgbench: %v", err)
+		}
+		measure := func() {
+			if pb == nil || pgbenchErr != nil {
+				return
+			}
+			t, err := pb.run(ctx)
+			if err != nil {
+				pgbenchErr = err
+				log.Printf("pgbench: %v", err)
+				return
+			}
+			tps = append(tps, t)
+		}
+		measure()
+		rs, err := runTarget(ctx, o, "postgres")
+		if err != nil {
+			if pb != nil {
+				pb.drop()
+			}
+			log.Fatalf("postgres: %v", err)
+		}
+		results = append(results, rs...)
+		measure()
+		if pb != nil {
+			pb.drop()
 		}
 	}
 	report := render(o, results, tps, pgbenchErr)
@@ -344,20 +371,30 @@ func load(c *client, target, scenario string, o options, pick func(*mrand.Rand) 
 
 var tpsRe = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
 
-// runPgbench runs TPC-B (scale 10) on a scratch database of the same server.
-func runPgbench(ctx context.Context, o options) (float64, error) {
+// pgbench runs TPC-B (scale 10) on a scratch database of the same server.
+type pgbench struct {
+	o    options
+	dsn  string
+	drop func()
+}
+
+func newPgbench(ctx context.Context, o options) (*pgbench, error) {
 	dsn, _, drop, err := scratchDB(ctx, o.pgURL, "bana_bench_pgbench_")
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	defer drop()
 	log.Printf("pgbench: init -s 10")
 	if out, err := exec.CommandContext(ctx, o.pgbench, "-i", "-s", "10", "-q", dsn).CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("pgbench -i: %v: %s", err, out)
+		drop()
+		return nil, fmt.Errorf("pgbench -i: %v: %s", err, out)
 	}
-	secs := strconv.Itoa(int(o.duration.Seconds()))
-	log.Printf("pgbench: -c %d -j 2 -T %s -n", o.clients, secs)
-	out, err := exec.CommandContext(ctx, o.pgbench, "-c", strconv.Itoa(o.clients), "-j", "2", "-T", secs, "-n", dsn).CombinedOutput()
+	return &pgbench{o: o, dsn: dsn, drop: drop}, nil
+}
+
+func (p *pgbench) run(ctx context.Context) (float64, error) {
+	secs := strconv.Itoa(int(p.o.duration.Seconds()))
+	log.Printf("pgbench: -c %d -j 2 -T %s -n", p.o.clients, secs)
+	out, err := exec.CommandContext(ctx, p.o.pgbench, "-c", strconv.Itoa(p.o.clients), "-j", "2", "-T", secs, "-n", p.dsn).CombinedOutput()
 	if err != nil {
 		return 0, fmt.Errorf("pgbench: %v: %s", err, out)
 	}
@@ -368,12 +405,16 @@ func runPgbench(ctx context.Context, o options) (float64, error) {
 	return strconv.ParseFloat(string(m[1]), 64)
 }
 
-func render(o options, rs []result, tps float64, pgErr error) string {
+func render(o options, rs []result, tpss []float64, pgErr error) string {
+	var tps float64
+	for _, t := range tpss {
+		tps += t / float64(len(tpss))
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Inventory reservations benchmark\n\n")
-	fmt.Fprintf(&b, "Run %s, %s/%s, %d CPUs, Go %s. `go run ./bench/inventory -duration %s -clients %d -variants %d`.\n\n",
+	fmt.Fprintf(&b, "Run %s, %s/%s, %d CPUs, Go %s. `go run ./bench/inventory -duration %s -clients %d -variants %d -sqlite=%t`.\n\n",
 		time.Now().UTC().Format(time.RFC3339), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), strings.TrimPrefix(runtime.Version(), "go"),
-		o.duration, o.clients, o.variants)
+		o.duration, o.clients, o.variants, o.sqlite)
 	fmt.Fprintf(&b, "Each request is `POST /api/inventory-reservations` with one line of one unit: a conditional UPDATE of the stock item, "+
 		"the reservation row, its RESERVATION tracking row and its River expiry job, in one transaction, over loopback HTTP with a bearer token. "+
 		"`hot`: every request on one variant (one row, fully serialized). `spread`: a random variant of %d.\n\n", o.variants)
@@ -387,6 +428,9 @@ func render(o options, rs []result, tps float64, pgErr error) string {
 			ms(r.pct(0.50)), ms(r.pct(0.95)), ms(r.pct(0.99)), r.refused, r.err, ratio)
 	}
 	switch {
+	case len(tpss) == 2:
+		fmt.Fprintf(&b, "\npgbench TPC-B on the same PostgreSQL (scale 10, `-c %d -j 2 -T %d -n`): **%.0f tps** right before the PostgreSQL "+
+			"scenarios, **%.0f tps** right after; the ratios are against their mean, %.0f tps.\n", o.clients, int(o.duration.Seconds()), tpss[0], tpss[1], tps)
 	case tps > 0:
 		fmt.Fprintf(&b, "\npgbench TPC-B on the same PostgreSQL (scale 10, `-c %d -j 2 -T %d -n`): **%.0f tps**.\n", o.clients, int(o.duration.Seconds()), tps)
 	case pgErr != nil:

@@ -3,6 +3,7 @@
 //
 //	bana serve                 serve the API (migrates first unless --no-migrate)
 //	bana migrate up|down [n]|status
+//	bana users create-admin [--email E] [--username U] [--phone P] [--name N]
 //	bana version
 package main
 
@@ -19,8 +20,10 @@ import (
 	"text/tabwriter"
 
 	"github.com/banapos/bana/internal/app"
+	"github.com/banapos/bana/internal/identity"
 	"github.com/banapos/bana/internal/platform/api"
 	"github.com/banapos/bana/internal/platform/config"
+	"golang.org/x/term"
 )
 
 func main() {
@@ -39,6 +42,9 @@ commands:
   migrate status              list migrations and when they were applied
   jobs list [--queue q] [--state s] [--kind k] [--limit n]
   jobs retry ID | jobs cancel ID
+  users create-admin [--email E] [--username U] [--phone P] [--name N]
+                              create a SUPER_ADMIN; the password is read from a hidden
+                              prompt, or from standard input when it is not a terminal
   version                     print the version
 
 Settings come from APP_ENV_* variables and .env files; none at all runs the embedded default
@@ -62,6 +68,8 @@ func run(args []string) error {
 		return migrate(args[1:])
 	case "jobs":
 		return jobsCmd(args[1:])
+	case "users":
+		return usersCmd(args[1:])
 	}
 	fmt.Fprintln(os.Stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
@@ -107,6 +115,7 @@ func serve(args []string) error {
 			a.Log.Info("migrated", "migration", n)
 		}
 	}
+	a.Identity.AnnounceBootstrap(ctx)
 	ln, err := net.Listen("tcp", a.Cfg.Server.Addr())
 	if err != nil {
 		return fmt.Errorf("listen on %s (APP_ENV_SERVER_HOST / APP_ENV_SERVER_PORT): %w", a.Cfg.Server.Addr(), err)
@@ -238,4 +247,28 @@ func jobsCmd(args []string) error {
 		return nil
 	}
 	return fmt.Errorf("jobs: unknown action %q", args[0])
+}
+
+// usersCmd runs `bana users ...`: it applies pending migrations (as serve does), then the
+// identity module's command. The password never comes from an argument.
+func usersCmd(args []string) error {
+	a, ctx, cancel, err := load()
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	defer a.Close()
+	m, err := a.Migrator()
+	if err != nil {
+		return err
+	}
+	if _, err := m.Up(ctx); err != nil {
+		return err
+	}
+	fd := int(os.Stdin.Fd())
+	return a.Identity.UsersCommand(ctx, args, identity.Prompt{In: os.Stdin, Out: os.Stdout, Terminal: term.IsTerminal(fd),
+		ReadHidden: func() (string, error) {
+			b, err := term.ReadPassword(fd)
+			return string(b), err
+		}})
 }

@@ -51,10 +51,11 @@ type App struct {
 
 	// Each domain module is wired in its own file (wire_<module>.go) that declares its fields
 	// here by embedding, builds it with plain constructors and adds its migrations.
-	identityWiring  //lint:ignore U1000 filled in as modules are wired
-	commerceWiring  //lint:ignore U1000 filled in as modules are wired
-	inventoryWiring //lint:ignore U1000 filled in as modules are wired
-	saleWiring      //lint:ignore U1000 filled in as modules are wired
+	identityWiring
+	commerceWiring
+	pricingWiring
+	inventoryWiring
+	saleWiring
 
 	migrations []db.Migrations
 }
@@ -115,7 +116,7 @@ func New(ctx context.Context, c *config.Config, log *slog.Logger) (*App, error) 
 	a.migrations = []db.Migrations{a.Jobs.Migrations(), a.Events.Migrations(), a.Idem.Migrations(), a.Configuration.Migrations()}
 
 	// Dependency order: each module may use the ones wired before it.
-	for _, wire := range []func(context.Context) error{a.wireIdentity, a.wireCommerce, a.wireInventory, a.wireSale} {
+	for _, wire := range []func(context.Context) error{a.wireIdentity, a.wireCommerce, a.wirePricing, a.wireInventory, a.wireSale} {
 		if err := wire(ctx); err != nil {
 			d.Close()
 			return nil, err

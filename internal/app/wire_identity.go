@@ -1,10 +1,50 @@
 package app
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
 
-// identityWiring holds the identity module once it exists.
-//lint:ignore U1000 filled in when the identity module is wired
-type identityWiring struct{}
+	"github.com/banapos/bana/internal/identity"
+	"github.com/banapos/bana/internal/platform/mail"
+	"golang.org/x/crypto/bcrypt"
+)
 
-// wireIdentity builds the identity module.
-func (a *App) wireIdentity(context.Context) error { return nil }
+// identityWiring holds the identity module.
+type identityWiring struct {
+	Identity *identity.Module
+	Mailer   mail.Mailer
+}
+
+// wireIdentity builds the identity module, registers its routes, migrations and jobs, and makes
+// it the platform's Basic verifier and revocation list.
+func (a *App) wireIdentity(context.Context) error {
+	a.Mailer = mail.New(a.Cfg.Mail, a.Log)
+	if a.Cfg.Mail.Host == "" && a.Cfg.Env == "production" {
+		a.Log.Warn("APP_ENV_MAIL_HOST is not set: verification mail, codes included, goes to the log")
+	}
+	cost := identity.DefaultBcryptCost
+	if a.Cfg.Env == "test" {
+		// Tests create and sign in hundreds of users; the work factor is not what they test.
+		cost = bcrypt.MinCost
+	}
+	host := a.Cfg.Server.Host
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	verifyURL := fmt.Sprintf("http://%s%s/auth/verify-email", net.JoinHostPort(host, strconv.Itoa(a.Cfg.Server.Port)), a.Cfg.Server.BasePath)
+	m, err := identity.New(identity.Deps{
+		DB: a.DB, IDs: a.IDs, Tokens: a.Tokens, Events: a.Events, Jobs: a.Jobs, Mailer: a.Mailer,
+		Redis: redisClient(a.Cfg.Redis.Cache), Log: a.Log, Secret: a.Cfg.Secret,
+	}, identity.Options{BcryptCost: cost, VerifyURL: verifyURL, Namespace: a.Cfg.AppName})
+	if err != nil {
+		return fmt.Errorf("identity: %w", err)
+	}
+	a.Identity = m
+	m.Routes(a.Server)
+	a.Server.Auth.Basic = m
+	a.Server.Auth.Revoked = m
+	a.migrations = append(a.migrations, m.Migrations())
+	return nil
+}

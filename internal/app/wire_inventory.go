@@ -12,9 +12,9 @@ type inventoryWiring struct {
 }
 
 // wireInventory builds the inventory module: its routes, its workers on the inventory queue
-// (reservation expiry, stock adjustments, Idempotency-Key purge) and its migrations.
+// (reservation expiry, stock adjustments) and its migrations.
 func (a *App) wireInventory(context.Context) error {
-	a.Inventory = inventory.New(inventory.Deps{DB: a.DB, IDs: a.IDs, Jobs: a.Jobs, Events: a.Events, Log: a.Log})
+	a.Inventory = inventory.New(inventory.Deps{DB: a.DB, IDs: a.IDs, Jobs: a.Jobs, Events: a.Events, Idem: a.Idem, Log: a.Log})
 	a.Inventory.Routes(a.Server)
 	a.Inventory.Workers(a.Jobs)
 	a.migrations = append(a.migrations, a.Inventory.Migrations())

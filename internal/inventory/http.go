@@ -2,7 +2,6 @@ package inventory
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/idempotency"
 	"github.com/banapos/bana/internal/platform/query"
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -301,16 +301,19 @@ func callerOrganizer(ctx context.Context) id.ID {
 
 // IdempotencyHeader is the Idempotency-Key of a request with stock effects.
 type IdempotencyHeader struct {
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Repeat a request safely: the same key with the same body returns the first response; with another body, 409"`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" doc:"Repeat a request safely: the same key with the same body returns the first response; with another body, 409"`
 }
 
-// result is the response of an operation with stock effects.
+// result is the response of an operation with stock effects. The platform's Idempotency-Key
+// store keeps it as JSON, status included, so that a replay answers as the first response did.
 type result[B any] struct {
 	Status   int
-	Replayed string `header:"Idempotent-Replayed" doc:"true when this is the stored response of an earlier request with the same Idempotency-Key"`
+	Replayed string `json:"-" header:"Idempotent-Replayed" doc:"true when this is the stored response of an earlier request with the same Idempotency-Key"`
 	Body     B
 }
 
+// scopeOf is the Idempotency-Key scope of a route: the caller's organizer (so that any terminal
+// of the organizer retrying a request replays it), or the user for admins and callers without one.
 func scopeOf(ctx context.Context, route string) string {
 	p := auth.From(ctx)
 	switch {
@@ -322,17 +325,25 @@ func scopeOf(ctx context.Context, route string) string {
 	return route + "|user:" + p.UserID.String()
 }
 
-// idempotent runs fn once per Idempotency-Key (see Idempotency) and answers with its response.
+// idempotent runs fn once per Idempotency-Key (the platform's idempotency.Do, in the same
+// transaction as fn's effect) and answers with its response, or with the stored one on a repeat.
+// The transaction is the inventory's own, which retries a PostgreSQL deadlock or serialization
+// failure as a whole, key included.
 func idempotent[B any](ctx context.Context, m *Module, key, route string, req any, status int, fn func(ctx context.Context) (B, error)) (*result[B], error) {
-	rp, replayed, err := m.idem.Do(ctx, scopeOf(ctx, route), key, req, func(ctx context.Context) (int, any, error) {
-		b, err := fn(ctx)
-		return status, b, err
+	var out *result[B]
+	var replayed bool
+	err := m.svc.st.inTx(ctx, func(ctx context.Context) error {
+		var err error
+		out, replayed, err = idempotency.Do(ctx, m.idem, scopeOf(ctx, route), key, req, func(ctx context.Context) (*result[B], error) {
+			b, err := fn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return &result[B]{Status: status, Body: b}, nil
+		})
+		return err
 	})
 	if err != nil {
-		return nil, err
-	}
-	out := &result[B]{Status: rp.Status}
-	if err := json.Unmarshal(rp.Body, &out.Body); err != nil {
 		return nil, err
 	}
 	if replayed {

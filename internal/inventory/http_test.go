@@ -163,7 +163,7 @@ func TestReserveReleaseCommit(t *testing.T) {
 		w.post(t, 409, "/inventory-reservations/commit", map[string]any{"reference": "order-1"}, "")
 
 		// Reserve and commit: on hand goes down, SALE and RESERVATION_COMMIT rows, FIFO cost.
-		w.post(t, 201, "/inventory-reservations", map[string]any{"merchantId": "11", "reference": "order-3",
+		r3 := w.post(t, 201, "/inventory-reservations", map[string]any{"merchantId": "11", "reference": "order-3",
 			"lines": []map[string]any{{"variantId": "501", "quantity": 4}}}, "")
 		c := w.post(t, 200, "/inventory-reservations/commit", map[string]any{"reference": "order-3"}, "")
 		if num(c["costOfGoods"]) != 80000 || len(c["lines"].([]any)) != 1 {
@@ -184,6 +184,21 @@ func TestReserveReleaseCommit(t *testing.T) {
 		if num(sale["quantityDelta"]) != -4 || num(sale["onHandBefore"]) != 10 || num(sale["onHandAfter"]) != 6 || sale["direction"] != "OUTBOUND" ||
 			sale["reference"] != "order-3" || sale["actorId"] != "2" || num(sale["costAmount"]) != 80000 {
 			t.Fatalf("SALE row: %v", sale)
+		}
+		// The RESERVATION row (written with the UPDATE in one statement on PostgreSQL).
+		if res := trail[3]; res["direction"] != "NEUTRAL" || num(res["quantityDelta"]) != 0 || num(res["reservedDelta"]) != 4 ||
+			num(res["onHandBefore"]) != 10 || num(res["onHandAfter"]) != 10 || num(res["reservedBefore"]) != 0 || num(res["reservedAfter"]) != 4 ||
+			num(res["costAmount"]) != 0 || res["documentType"] != "RESERVATION" || res["reference"] != "order-3" || res["actorId"] != "2" ||
+			res["actorKind"] != "user" || res["itemId"] != coffee || res["locationId"] != w.store || res["variantId"] != "501" ||
+			res["organizerId"] != "100" || res["merchantId"] != "11" ||
+			res["documentId"] != r3["lines"].([]any)[0].(map[string]any)["reservationId"] {
+			t.Fatalf("RESERVATION row: %v (reserved %v)", res, r3)
+		}
+		rid := r3["lines"].([]any)[0].(map[string]any)["reservationId"].(string)
+		if rv := w.get(t, "/inventory-reservations/"+rid); rv["status"] != "COMMITTED" || num(rv["quantity"]) != 4 || rv["itemId"] != coffee ||
+			rv["locationId"] != w.store || rv["variantId"] != "501" || rv["reference"] != "order-3" || num(rv["costAmount"]) != 80000 ||
+			rv["organizerId"] != "100" || rv["merchantId"] != "11" || rv["expiresAt"] == nil || rv["closedAt"] == nil {
+			t.Fatalf("reservation row: %v (reserved %v)", rv, r3)
 		}
 		if rel := trail[2]; rel["note"] != "customer left" || num(rel["reservedDelta"]) != -3 || num(rel["quantityDelta"]) != 0 {
 			t.Fatalf("release row: %v", rel)

@@ -16,6 +16,7 @@ import (
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/events"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/idempotency"
 	"github.com/banapos/bana/internal/platform/jobs"
 )
 
@@ -34,8 +35,9 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	j := jobs.New(d, jobs.Options{Logger: log})
 	bus := events.New(d, j, ids, log)
-	m := New(Deps{DB: d, IDs: ids, Jobs: j, Events: bus, Log: log})
-	mg, err := db.NewMigrator(d, j.Migrations(), bus.Migrations(), m.Migrations())
+	idem := idempotency.New(d, nil)
+	m := New(Deps{DB: d, IDs: ids, Jobs: j, Events: bus, Idem: idem, Log: log})
+	mg, err := db.NewMigrator(d, j.Migrations(), bus.Migrations(), idem.Migrations(), m.Migrations())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/idempotency"
 	"github.com/banapos/bana/internal/platform/jobs"
 	"github.com/banapos/bana/internal/platform/query"
 	"github.com/riverqueue/river"
@@ -29,7 +30,7 @@ var migrationFS embed.FS
 // Module serves the inventory.
 type Module struct {
 	svc  *Service
-	idem *Idempotency
+	idem *idempotency.Store
 	log  *slog.Logger
 
 	locations    *query.Table[Location]
@@ -53,7 +54,10 @@ type Deps struct {
 	IDs    *id.Generator
 	Jobs   *jobs.Client
 	Events Publisher
-	Log    *slog.Logger
+	// Idem is the platform's Idempotency-Key store (the application's). When nil, New makes one
+	// on DB without a purge job: the application's store purges the shared table.
+	Idem *idempotency.Store
+	Log  *slog.Logger
 }
 
 // New builds the module.
@@ -62,8 +66,10 @@ func New(d Deps) *Module {
 		d.Log = slog.Default()
 	}
 	tenant := query.Tenant{Organizer: "organizerId", Merchant: "merchantId"}
-	m := &Module{svc: NewService(d.DB, d.IDs, d.Jobs, d.Events), log: d.Log}
-	m.idem = &Idempotency{db: d.DB, table: "inventory_idempotency", retry: m.svc.st.inTx}
+	if d.Idem == nil {
+		d.Idem = idempotency.New(d.DB, nil)
+	}
+	m := &Module{svc: NewService(d.DB, d.IDs, d.Jobs, d.Events), idem: d.Idem, log: d.Log}
 	m.locations = query.NewTable[Location]("location", d.DB, d.IDs, query.Options{Tenant: tenant, Order: []string{"code ASC"}})
 	m.items = query.NewTable[StockItem]("stock item", d.DB, d.IDs, query.Options{Tenant: tenant,
 		ReadOnly: []string{"merchantId", "locationId", "variantId", "quantityOnHand", "quantityReserved", "quantityAvailable"}})
@@ -117,14 +123,11 @@ func (m *Module) Migrations() db.Migrations {
 		}}}}
 }
 
-// Workers registers the inventory queue's workers and its periodic purge of old
-// Idempotency-Key records on the jobs client.
+// Workers registers the inventory queue's workers (reservation expiry, stock adjustments) on the
+// jobs client. Idempotency-Key records are the platform store's, and so is their purge.
 func (m *Module) Workers(j *jobs.Client) {
 	jobs.Register(j, &expireWorker{svc: m.svc})
 	jobs.Register(j, &adjustmentWorker{svc: m.svc, log: m.log})
-	jobs.Register(j, &purgeWorker{idem: m.idem})
-	j.Periodic(6*time.Hour, func() river.JobArgs { return PurgeIdempotency{} },
-		&river.InsertOpts{Queue: jobs.QueueInventory}, false)
 }
 
 type expireWorker struct {
@@ -156,22 +159,5 @@ func (w *adjustmentWorker) Work(ctx context.Context, job *river.Job[ApplyAdjustm
 	if err == nil && st == AdjustmentRejected {
 		w.log.Info("adjustment rejected", "adjustment", job.Args.AdjustmentID)
 	}
-	return err
-}
-
-// PurgeIdempotency deletes Idempotency-Key records past their retention.
-type PurgeIdempotency struct{}
-
-// Kind is the River job kind.
-func (PurgeIdempotency) Kind() string { return "inventory.purge-idempotency" }
-
-type purgeWorker struct {
-	river.WorkerDefaults[PurgeIdempotency]
-	idem *Idempotency
-}
-
-// Work purges.
-func (w *purgeWorker) Work(ctx context.Context, _ *river.Job[PurgeIdempotency]) error {
-	_, err := w.idem.Purge(ctx, time.Now().Add(-IdempotencyRetained))
 	return err
 }

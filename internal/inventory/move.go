@@ -58,16 +58,37 @@ func (s *Service) move(ctx context.Context, itemID id.ID, m movement) (moved, bo
 
 // record writes the tracking row of m, which left the item at after, and its cost effects.
 func (s *Service) record(ctx context.Context, it itemRef, after level, m movement) (moved, error) {
-	if !m.typ.Allows(m.onHand, m.reserved) {
-		return moved{}, errs.Newf(errs.Internal, "inventory: %s cannot change on hand by %d and reserved by %d", m.typ, m.onHand, m.reserved)
+	t, err := s.tracking(ctx, it, after, m)
+	if err != nil {
+		return moved{}, err
 	}
-	now := time.Now().UTC()
+	out, err := s.costs(ctx, it, t, m)
+	if err != nil {
+		return out, err
+	}
+	if err := s.st.insertTrackings(ctx, []*InventoryTracking{t}); err != nil {
+		return out, err
+	}
+	out.Tracking = t
+	return out, nil
+}
+
+// tracking returns the tracking row of m, which left the item at after, without writing it.
+func (s *Service) tracking(ctx context.Context, it itemRef, after level, m movement) (*InventoryTracking, error) {
+	if !m.typ.Allows(m.onHand, m.reserved) {
+		return nil, errs.Newf(errs.Internal, "inventory: %s cannot change on hand by %d and reserved by %d", m.typ, m.onHand, m.reserved)
+	}
 	actorID, kind := actor(ctx)
-	t := &InventoryTracking{ID: s.ids.Next(), OrganizerID: it.OrganizerID, MerchantID: it.MerchantID, ItemID: it.ID,
+	return &InventoryTracking{ID: s.ids.Next(), OrganizerID: it.OrganizerID, MerchantID: it.MerchantID, ItemID: it.ID,
 		LocationID: it.LocationID, VariantID: it.VariantID, Type: string(m.typ), Direction: string(m.typ.Direction()),
 		QuantityDelta: m.onHand, ReservedDelta: m.reserved, OnHandBefore: after.OnHand - m.onHand, OnHandAfter: after.OnHand,
 		ReservedBefore: after.Reserved - m.reserved, ReservedAfter: after.Reserved, DocumentType: m.doc, DocumentID: m.docID,
-		Reference: m.reference, ActorID: actorID, ActorKind: kind, Note: m.note, CreatedAt: now}
+		Reference: m.reference, ActorID: actorID, ActorKind: kind, Note: m.note, CreatedAt: time.Now().UTC()}, nil
+}
+
+// costs applies the cost effects of m, whose tracking row is t: stock in adds FIFO layers (and
+// updates the item's last unit cost), stock out consumes them. It sets t's cost.
+func (s *Service) costs(ctx context.Context, it itemRef, t *InventoryTracking, m movement) (moved, error) {
 	var out moved
 	switch {
 	case m.onHand > 0:
@@ -77,7 +98,7 @@ func (s *Service) record(ctx context.Context, it itemRef, after level, m movemen
 			if n <= 0 {
 				continue
 			}
-			if err := s.st.addLayer(ctx, it, m.typ, t.ID, n, c.UnitCost, now); err != nil {
+			if err := s.st.addLayer(ctx, it, m.typ, t.ID, n, c.UnitCost, t.CreatedAt); err != nil {
 				return out, err
 			}
 			t.CostAmount += n * c.UnitCost
@@ -88,7 +109,7 @@ func (s *Service) record(ctx context.Context, it itemRef, after level, m movemen
 			if m.unitCost != nil {
 				unit = *m.unitCost
 			}
-			if err := s.st.addLayer(ctx, it, m.typ, t.ID, left, unit, now); err != nil {
+			if err := s.st.addLayer(ctx, it, m.typ, t.ID, left, unit, t.CreatedAt); err != nil {
 				return out, err
 			}
 			t.CostAmount += left * unit
@@ -107,10 +128,6 @@ func (s *Service) record(ctx context.Context, it itemRef, after level, m movemen
 		t.CostAmount = cost
 		out.Takes = takes
 	}
-	if err := s.st.insertTracking(ctx, t); err != nil {
-		return out, err
-	}
-	out.Tracking = t
 	return out, nil
 }
 

@@ -122,6 +122,14 @@ func (s *Service) Reserve(ctx context.Context, r ReserveRequest) (Reserved, erro
 				return err
 			}
 		}
+		// Each line's reservation and its RESERVATION tracking row are written with the
+		// conditional UPDATE in one statement on PostgreSQL (store.reserveRecorded: one round
+		// trip while the item is locked, not three). SQLite has no data-modifying WITH: there they
+		// are written once every line is held, in two statements for all of them. Either way a
+		// refused line fails the call, whose transaction is rolled back (the caller's too: all
+		// lines or none already relies on that).
+		var made []*StockReservation
+		var rows []*InventoryTracking
 		for _, i := range order {
 			l := r.Lines[i]
 			out.Lines[i] = ReservedLine{VariantID: l.VariantID, Quantity: l.Quantity}
@@ -135,8 +143,22 @@ func (s *Service) Reserve(ctx context.Context, r ReserveRequest) (Reserved, erro
 				}
 				continue
 			}
-			it, ok, err := s.st.reserve(ctx, loc.ID, l.VariantID, l.Quantity)
-			if err != nil {
+			res := &StockReservation{ID: ids[i], Quantity: l.Quantity, Reference: r.Reference, Status: string(ReservationActive),
+				ExpiresAt: &expires, CreatedAt: now, UpdatedAt: now}
+			mv := movement{typ: Reservation, reserved: l.Quantity, doc: DocReservation, docID: res.ID, reference: r.Reference}
+			var it itemRef
+			var ok bool
+			if s.db.Dialect == db.Postgres {
+				// The row's item and quantities are the statement's: here only what they are not.
+				t, err := s.tracking(ctx, itemRef{}, level{}, mv)
+				if err != nil {
+					return err
+				}
+				it, ok, err = s.st.reserveRecorded(ctx, loc.ID, l.VariantID, res, t)
+				if err != nil {
+					return err
+				}
+			} else if it, ok, err = s.st.reserve(ctx, loc.ID, l.VariantID, l.Quantity); err != nil {
 				return err
 			}
 			if !ok {
@@ -155,20 +177,21 @@ func (s *Service) Reserve(ctx context.Context, r ReserveRequest) (Reserved, erro
 				}
 				return shortage(fmt.Sprintf("body.lines[%d].quantity", i), l.VariantID, loc.Code, cur.QuantityOnHand-cur.QuantityReserved, l.Quantity)
 			}
-			res := &StockReservation{ID: ids[i], OrganizerID: it.OrganizerID, MerchantID: it.MerchantID, ItemID: it.ID,
-				LocationID: it.LocationID, VariantID: it.VariantID, Quantity: l.Quantity, Reference: r.Reference,
-				Status: string(ReservationActive), ExpiresAt: &expires, CreatedAt: now, UpdatedAt: now}
-			if _, err := s.db.IDB(ctx).NewInsert().Model(res).Exec(ctx); err != nil {
-				return db.Classify(err)
-			}
-			if _, err := s.record(ctx, it, it.After, movement{typ: Reservation, reserved: l.Quantity, doc: DocReservation,
-				docID: res.ID, reference: r.Reference}); err != nil {
-				return err
+			if s.db.Dialect != db.Postgres {
+				res.OrganizerID, res.MerchantID, res.ItemID, res.LocationID, res.VariantID = it.OrganizerID, it.MerchantID, it.ID, it.LocationID, it.VariantID
+				t, err := s.tracking(ctx, it, it.After, mv)
+				if err != nil {
+					return err
+				}
+				made, rows = append(made, res), append(rows, t)
 			}
 			rid := res.ID
 			out.Lines[i].Tracked, out.Lines[i].ReservationID, out.Lines[i].LocationID = true, &rid, loc.ID
 		}
-		return nil
+		if err := s.st.insertReservations(ctx, made); err != nil {
+			return err
+		}
+		return s.st.insertTrackings(ctx, rows)
 	})
 	return out, err
 }
@@ -209,7 +232,7 @@ func (s *Service) Release(ctx context.Context, r ReleaseRequest) (Released, erro
 			return err
 		}
 		for _, res := range list {
-			done, err := s.close(ctx, res, ReservationReleased, ReservationRelease, reason, nil)
+			done, _, err := s.close(ctx, res, ReservationReleased, ReservationRelease, reason, nil)
 			if err != nil {
 				return err
 			}
@@ -225,32 +248,34 @@ func (s *Service) Release(ctx context.Context, r ReleaseRequest) (Released, erro
 
 // reservations lists reservations by reference or ids, in the lock order (variant, location).
 func (s *Service) reservations(ctx context.Context, organizerID, merchantID id.ID, reference string, ids []id.ID, activeOnly bool) ([]StockReservation, error) {
-	var list []StockReservation
-	q := s.db.IDB(ctx).NewSelect().Model(&list).Where("organizer_id = ?", int64(organizerID))
+	q := `SELECT ` + reservationColumns + ` FROM inventory_reservations WHERE organizer_id = ?`
+	args := []any{int64(organizerID)}
 	if merchantID != 0 {
-		q = q.Where("merchant_id = ?", int64(merchantID))
+		q += ` AND merchant_id = ?`
+		args = append(args, int64(merchantID))
 	}
 	if reference != "" {
-		q = q.Where("reference = ?", reference)
+		q += ` AND reference = ?`
+		args = append(args, reference)
 	}
 	if len(ids) > 0 {
-		raw := make([]int64, len(ids))
-		for i, v := range ids {
-			raw[i] = int64(v)
+		q += ` AND id IN (?` + strings.Repeat(", ?", len(ids)-1) + `)`
+		for _, v := range ids {
+			args = append(args, int64(v))
 		}
-		q = q.Where("id IN (?)", bun.List(raw))
 	}
 	if activeOnly {
-		q = q.Where("status = ?", string(ReservationActive))
+		q += ` AND status = 'ACTIVE'`
 	}
-	err := q.Order("variant_id", "location_id", "id").Scan(ctx)
-	return list, db.Classify(err)
+	var list []StockReservation
+	err := s.st.query(ctx, true, &list, q+` ORDER BY variant_id, location_id, id`, args...)
+	return list, err
 }
 
 // close ends an active reservation with status and gives its stock back (or, for a commit,
-// hands it to the sale). It reports false when the reservation was no longer active. dueBy, when
-// set, closes it only if it expires by then.
-func (s *Service) close(ctx context.Context, res StockReservation, status ReservationStatus, typ TrackingType, reason string, dueBy *time.Time) (bool, error) {
+// hands it to the sale, and returns its cost of goods). It reports false when the reservation was
+// no longer active. dueBy, when set, closes it only if it expires by then.
+func (s *Service) close(ctx context.Context, res StockReservation, status ReservationStatus, typ TrackingType, reason string, dueBy *time.Time) (bool, int64, error) {
 	now := time.Now().UTC()
 	q := `UPDATE inventory_reservations SET status = ?, reason = ?, closed_at = ?, updated_at = ? WHERE id = ? AND status = 'ACTIVE'`
 	args := []any{string(status), reason, now, now, int64(res.ID)}
@@ -260,10 +285,10 @@ func (s *Service) close(ctx context.Context, res StockReservation, status Reserv
 	}
 	r, err := s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(q), args...)
 	if err != nil {
-		return false, db.Classify(err)
+		return false, 0, db.Classify(err)
 	}
 	if n, _ := r.RowsAffected(); n == 0 {
-		return false, nil
+		return false, 0, nil
 	}
 	if status != ReservationCommitted {
 		_, ok, err := s.move(ctx, res.ItemID, movement{typ: typ, reserved: -res.Quantity, doc: DocReservation, docID: res.ID,
@@ -271,29 +296,37 @@ func (s *Service) close(ctx context.Context, res StockReservation, status Reserv
 		if err == nil && !ok {
 			err = errs.Newf(errs.Internal, "inventory: item %s holds less reserved than reservation %s", res.ItemID, res.ID)
 		}
-		return err == nil, err
+		return err == nil, 0, err
 	}
-	// Commit: one statement takes the stock from reserved and from on hand; two rows record it.
+	// Commit: one statement takes the stock from reserved and from on hand; two rows, written
+	// together, record it.
 	it, ok, err := s.st.change(ctx, res.ItemID, -res.Quantity, -res.Quantity)
 	if err != nil {
-		return false, err
+		return false, 0, err
 	}
 	if !ok {
-		return false, errs.Newf(errs.Internal, "inventory: item %s holds less than reservation %s", res.ItemID, res.ID)
+		return false, 0, errs.Newf(errs.Internal, "inventory: item %s holds less than reservation %s", res.ItemID, res.ID)
 	}
 	mid := level{OnHand: it.After.OnHand + res.Quantity, Reserved: it.After.Reserved}
-	if _, err := s.record(ctx, it, mid, movement{typ: ReservationCommit, reserved: -res.Quantity, doc: DocReservation,
-		docID: res.ID, reference: res.Reference}); err != nil {
-		return false, err
-	}
-	mv, err := s.record(ctx, it, it.After, movement{typ: Sale, onHand: -res.Quantity, doc: DocReservation, docID: res.ID,
-		reference: res.Reference})
+	commit, err := s.tracking(ctx, it, mid, movement{typ: ReservationCommit, reserved: -res.Quantity, doc: DocReservation,
+		docID: res.ID, reference: res.Reference})
 	if err != nil {
-		return false, err
+		return false, 0, err
+	}
+	m := movement{typ: Sale, onHand: -res.Quantity, doc: DocReservation, docID: res.ID, reference: res.Reference}
+	sale, err := s.tracking(ctx, it, it.After, m)
+	if err != nil {
+		return false, 0, err
+	}
+	if _, err := s.costs(ctx, it, sale, m); err != nil {
+		return false, 0, err
+	}
+	if err := s.st.insertTrackings(ctx, []*InventoryTracking{commit, sale}); err != nil {
+		return false, 0, err
 	}
 	_, err = s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(`UPDATE inventory_reservations SET cost_amount = ? WHERE id = ?`),
-		mv.Tracking.CostAmount, int64(res.ID))
-	return err == nil, db.Classify(err)
+		sale.CostAmount, int64(res.ID))
+	return err == nil, sale.CostAmount, db.Classify(err)
 }
 
 // CommitRequest completes the sale of an order's reservations.
@@ -338,12 +371,19 @@ func (s *Service) Commit(ctx context.Context, r CommitRequest) (Committed, error
 		if err != nil {
 			return err
 		}
-		closed := 0
-		for _, res := range list {
+		closed, raced := 0, false
+		for k := range list {
+			res := &list[k]
 			switch ReservationStatus(res.Status) {
 			case ReservationActive:
-				if _, err := s.close(ctx, res, ReservationCommitted, ReservationCommit, "committed", nil); err != nil {
+				done, cost, err := s.close(ctx, *res, ReservationCommitted, ReservationCommit, "committed", nil)
+				if err != nil {
 					return err
+				}
+				if done {
+					res.Status, res.CostAmount = string(ReservationCommitted), cost
+				} else {
+					raced = true
 				}
 			case ReservationCommitted:
 			default:
@@ -353,11 +393,12 @@ func (s *Service) Commit(ctx context.Context, r CommitRequest) (Committed, error
 		if len(list) > 0 && closed == len(list) {
 			return errs.New(errs.Conflict, "the reservations of "+r.Reference+" were released or expired; reserve again")
 		}
-		done, err := s.reservations(ctx, r.OrganizerID, r.MerchantID, r.Reference, nil, false)
-		if err != nil {
-			return err
+		if raced { // another transaction closed one since the read: take its outcome from the table
+			if list, err = s.reservations(ctx, r.OrganizerID, r.MerchantID, r.Reference, nil, false); err != nil {
+				return err
+			}
 		}
-		for _, res := range done {
+		for _, res := range list {
 			if ReservationStatus(res.Status) != ReservationCommitted {
 				continue
 			}
@@ -399,7 +440,7 @@ func (s *Service) expire(ctx context.Context, ids []id.ID) (n int, later *time.T
 		}
 		now := time.Now().UTC()
 		for _, res := range list {
-			done, err := s.close(ctx, res, ReservationExpiredSt, ReservationExpired, "expired", &now)
+			done, _, err := s.close(ctx, res, ReservationExpiredSt, ReservationExpired, "expired", &now)
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/banapos/bana/internal/platform/auth"
@@ -71,6 +72,32 @@ WHERE location_id = ? AND variant_id = ? AND quantity_on_hand - quantity_reserve
 	return s.scanItem(s.db.Raw(ctx, true).QueryRowContext(ctx, q, qty, time.Now().UTC(), int64(locationID), int64(variantID), qty))
 }
 
+// reserveRecorded is reserve that also writes, in the same statement, the reservation res and
+// its tracking row t, both completed with the item the UPDATE changed: its tenant, location and
+// variant, and t's quantities before and after, derived from the new ones and t's deltas as
+// Service.tracking derives them. Nothing is written when the UPDATE changes nothing. PostgreSQL
+// only (SQLite has no data-modifying WITH); it saves two round trips while the row is locked.
+func (s *store) reserveRecorded(ctx context.Context, locationID, variantID id.ID, res *StockReservation, t *InventoryTracking) (itemRef, bool, error) {
+	const q = `WITH it AS (
+UPDATE inventory_items SET quantity_reserved = quantity_reserved + $1::bigint, updated_at = $2::timestamptz
+WHERE location_id = $3::bigint AND variant_id = $4::bigint AND quantity_on_hand - quantity_reserved >= $1::bigint` + itemReturning + `
+), reservation AS (
+INSERT INTO inventory_reservations (` + reservationColumns + `)
+SELECT $5::bigint, organizer_id, merchant_id, id, location_id, variant_id, $1::bigint, $6::text, $7::text, $8::timestamptz, $9::text,
+$10::bigint, $11::timestamptz, $12::timestamptz, NULL FROM it
+), tracking AS (
+INSERT INTO inventory_trackings (` + trackingColumns + `)
+SELECT $13::bigint, organizer_id, merchant_id, id, location_id, variant_id, $14::text, $15::text, $16::bigint, $17::bigint,
+quantity_on_hand - $16::bigint, quantity_on_hand, quantity_reserved - $17::bigint, quantity_reserved, $18::bigint, $19::text,
+$20::bigint, $21::text, $22::bigint, $23::text, $24::text, $25::timestamptz FROM it
+)
+SELECT id, organizer_id, merchant_id, location_id, variant_id, unit_cost, quantity_on_hand, quantity_reserved FROM it`
+	return s.scanItem(s.db.Raw(ctx, true).QueryRowContext(ctx, q, res.Quantity, time.Now().UTC(), int64(locationID), int64(variantID),
+		int64(res.ID), res.Reference, res.Status, nullableTime(res.ExpiresAt), res.Reason, res.CostAmount, res.CreatedAt, res.UpdatedAt,
+		int64(t.ID), t.Type, t.Direction, t.QuantityDelta, t.ReservedDelta, t.CostAmount, t.DocumentType, int64(t.DocumentID), t.Reference,
+		nullableID(t.ActorID), t.ActorKind, t.Note, t.CreatedAt))
+}
+
 // lockItem reads an item for a change that depends on its current quantities (a count). It must
 // run in a transaction; on PostgreSQL it locks the row, on SQLite the transaction already holds
 // the write lock.
@@ -104,12 +131,13 @@ func (s *store) lockItems(ctx context.Context, ids ...id.ID) error {
 
 // itemAt returns the item of the variant at the location, if there is one.
 func (s *store) itemAt(ctx context.Context, locationID, variantID id.ID) (StockItem, bool, error) {
-	var it StockItem
-	err := s.db.ReadIDB(ctx).NewSelect().Model(&it).Where("location_id = ? AND variant_id = ?", int64(locationID), int64(variantID)).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return it, false, nil
+	var list []StockItem
+	err := s.query(ctx, false, &list, `SELECT `+itemColumns+` FROM inventory_items WHERE location_id = ? AND variant_id = ?`,
+		int64(locationID), int64(variantID))
+	if err != nil || len(list) == 0 {
+		return StockItem{}, false, err
 	}
-	return it, err == nil, db.Classify(err)
+	return list[0], true, nil
 }
 
 // tracked reports whether the variant has a stock item at any location of the merchant.
@@ -136,22 +164,112 @@ VALUES (?, ?, ?, ?, ?, '', 0, 0, 0, 0, ?, ?) ON CONFLICT (location_id, variant_i
 	return itemID, db.Classify(err)
 }
 
-// location returns a live location of the merchant.
+// location returns a live location of the merchant (locationID 0: its default).
 func (s *store) location(ctx context.Context, organizerID, merchantID, locationID id.ID) (*Location, error) {
-	var l Location
-	q := s.db.ReadIDB(ctx).NewSelect().Model(&l).Where("organizer_id = ? AND merchant_id = ? AND deleted_at IS NULL", int64(organizerID), int64(merchantID))
+	q := `SELECT ` + locationColumns + ` FROM inventory_locations WHERE organizer_id = ? AND merchant_id = ? AND deleted_at IS NULL`
+	args := []any{int64(organizerID), int64(merchantID)}
 	if locationID == 0 {
-		q = q.Where("is_default")
+		q += ` AND is_default`
 	} else {
-		q = q.Where("id = ?", int64(locationID))
+		q += ` AND id = ?`
+		args = append(args, int64(locationID))
 	}
-	if err := q.Limit(1).Scan(ctx); err != nil {
+	var list []Location
+	if err := s.query(ctx, false, &list, q+` LIMIT 1`, args...); err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
 		if locationID == 0 {
-			return nil, notFound(err, "merchant "+merchantID.String()+" has no default location")
+			return nil, notFound(sql.ErrNoRows, "merchant "+merchantID.String()+" has no default location")
 		}
-		return nil, notFound(err, "location "+locationID.String())
+		return nil, notFound(sql.ErrNoRows, "location "+locationID.String())
 	}
-	return &l, nil
+	return &list[0], nil
+}
+
+// The columns of the models read with query.
+const (
+	locationColumns = `id, organizer_id, merchant_id, code, name, type, address, is_default, status, created_at, updated_at, deleted_at`
+	itemColumns     = `id, organizer_id, merchant_id, location_id, variant_id, sku, quantity_on_hand, quantity_reserved, quantity_available,
+reorder_point, unit_cost, created_at, updated_at`
+	reservationColumns = `id, organizer_id, merchant_id, item_id, location_id, variant_id, quantity, reference, status, expires_at, reason,
+cost_amount, created_at, updated_at, closed_at`
+	trackingColumns = `id, organizer_id, merchant_id, item_id, location_id, variant_id, type, direction, quantity_delta, reserved_delta,
+on_hand_before, on_hand_after, reserved_before, reserved_after, cost_amount, document_type, document_id, reference, actor_id, actor_kind,
+note, created_at`
+)
+
+// query runs SQL whose arguments the driver binds, so that PostgreSQL parses and plans it once per
+// connection (bun's builders write the values into the SQL text: every call is a new statement,
+// prepared again, and evicts others from the connection's cache), and scans the rows into dest, a
+// pointer to a slice of models, as bun does. write: the write pool outside a transaction.
+func (s *store) query(ctx context.Context, write bool, dest any, q string, args ...any) error {
+	rows, err := s.db.Raw(ctx, write).QueryContext(ctx, s.db.Rebind(q), args...)
+	if err != nil {
+		return db.Classify(err)
+	}
+	return db.Classify(s.db.W.ScanRows(ctx, rows, dest))
+}
+
+// maxBindArgs keeps a multi-row INSERT under the bound-parameter limits of SQLite (32766) and
+// PostgreSQL (65535).
+const maxBindArgs = 30000
+
+// insertRows inserts n rows of width columns in as few statements as maxBindArgs allows: head
+// is "INSERT INTO t (columns) VALUES ", row appends the arguments of row i.
+func (s *store) insertRows(ctx context.Context, head string, width, n int, row func(args []any, i int) []any) error {
+	tuple := "(" + strings.Repeat("?, ", width-1) + "?)"
+	per := maxBindArgs / width
+	for start := 0; start < n; start += per {
+		end := min(n, start+per)
+		var b strings.Builder
+		b.WriteString(head)
+		args := make([]any, 0, (end-start)*width)
+		for i := start; i < end; i++ {
+			if i > start {
+				b.WriteString(", ")
+			}
+			b.WriteString(tuple)
+			args = row(args, i)
+		}
+		if _, err := s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(b.String()), args...); err != nil {
+			return db.Classify(err)
+		}
+	}
+	return nil
+}
+
+func nullableID(v *id.ID) any {
+	if v == nil {
+		return nil
+	}
+	return int64(*v)
+}
+
+func nullableTime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return *t
+}
+
+// insertReservations writes new reservations in one statement.
+func (s *store) insertReservations(ctx context.Context, rs []*StockReservation) error {
+	return s.insertRows(ctx, `INSERT INTO inventory_reservations (`+reservationColumns+`) VALUES `, 15, len(rs), func(a []any, i int) []any {
+		r := rs[i]
+		return append(a, int64(r.ID), int64(r.OrganizerID), int64(r.MerchantID), int64(r.ItemID), int64(r.LocationID), int64(r.VariantID),
+			r.Quantity, r.Reference, r.Status, nullableTime(r.ExpiresAt), r.Reason, r.CostAmount, r.CreatedAt, r.UpdatedAt, nullableTime(r.ClosedAt))
+	})
+}
+
+// insertTrackings writes tracking rows, all of them in one statement up to maxBindArgs.
+func (s *store) insertTrackings(ctx context.Context, ts []*InventoryTracking) error {
+	return s.insertRows(ctx, `INSERT INTO inventory_trackings (`+trackingColumns+`) VALUES `, 22, len(ts), func(a []any, i int) []any {
+		t := ts[i]
+		return append(a, int64(t.ID), int64(t.OrganizerID), int64(t.MerchantID), int64(t.ItemID), int64(t.LocationID), int64(t.VariantID),
+			t.Type, t.Direction, t.QuantityDelta, t.ReservedDelta, t.OnHandBefore, t.OnHandAfter, t.ReservedBefore, t.ReservedAfter,
+			t.CostAmount, t.DocumentType, int64(t.DocumentID), t.Reference, nullableID(t.ActorID), t.ActorKind, t.Note, t.CreatedAt)
+	})
 }
 
 func notFound(err error, what string) error {
@@ -199,15 +317,10 @@ func (s *store) consume(ctx context.Context, itemID id.ID, qty int64) ([]Take, i
 
 // addLayer records stock that arrived at unitCost.
 func (s *store) addLayer(ctx context.Context, it itemRef, source TrackingType, sourceID id.ID, qty, unitCost int64, at time.Time) error {
-	l := &CostLayer{ID: s.ids.Next(), OrganizerID: it.OrganizerID, MerchantID: it.MerchantID, ItemID: it.ID, LocationID: it.LocationID,
-		VariantID: it.VariantID, SourceType: string(source), SourceID: sourceID, UnitCost: unitCost, QuantityReceived: qty,
-		QuantityRemaining: qty, ReceivedAt: at, CreatedAt: time.Now().UTC()}
-	_, err := s.db.IDB(ctx).NewInsert().Model(l).Exec(ctx)
-	return db.Classify(err)
-}
-
-func (s *store) insertTracking(ctx context.Context, t *InventoryTracking) error {
-	_, err := s.db.IDB(ctx).NewInsert().Model(t).Exec(ctx)
+	_, err := s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(`INSERT INTO inventory_cost_layers (id, organizer_id, merchant_id, item_id,
+location_id, variant_id, source_type, source_id, unit_cost, quantity_received, quantity_remaining, received_at, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), int64(s.ids.Next()), int64(it.OrganizerID), int64(it.MerchantID), int64(it.ID),
+		int64(it.LocationID), int64(it.VariantID), string(source), int64(sourceID), unitCost, qty, qty, at, time.Now().UTC())
 	return db.Classify(err)
 }
 

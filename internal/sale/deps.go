@@ -109,9 +109,9 @@ type Stock interface {
 	// Reserve holds every line for the order, all or nothing, until expiresAt.
 	Reserve(ctx context.Context, organizerID, merchantID, orderID id.ID, lines []StockLine, expiresAt time.Time) error
 	// Release frees the order's holds (cancel, expiry, reopen); releasing twice is a no-op.
-	Release(ctx context.Context, orderID id.ID, reason string) error
+	Release(ctx context.Context, organizerID, orderID id.ID, reason string) error
 	// Commit turns the order's holds into sales (on hand goes down).
-	Commit(ctx context.Context, orderID id.ID) error
+	Commit(ctx context.Context, organizerID, orderID id.ID) error
 	// Return puts refunded units back on hand.
 	Return(ctx context.Context, organizerID, merchantID, orderID id.ID, lines []StockLine) error
 }

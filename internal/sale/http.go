@@ -45,7 +45,8 @@ func parseID(s, loc string) (id.ID, error) {
 	return v, nil
 }
 
-type idemHeader struct {
+// IdemHeader is the Idempotency-Key header of operations with money or stock effects.
+type IdemHeader struct {
 	Key string `header:"Idempotency-Key" maxLength:"200" doc:"Repeat the request with the same key to get the first response and no second effect"`
 }
 
@@ -81,7 +82,7 @@ func (m *Module) Routes(s *api.Server) {
 	api.Register(s, huma.Operation{OperationID: "create-order", Method: http.MethodPost, Path: "/sale-orders", Tags: tags,
 		Summary: "Open an order (with an optional client-generated id and first lines)", DefaultStatus: http.StatusCreated, Errors: []int{409, 422}},
 		write, func(ctx context.Context, in *struct {
-			idemHeader
+			IdemHeader
 			Body CreateOrder
 		}) (*orderOut, error) {
 			out, replayed, err := idempotency.Do(ctx, m.Idem, idempotency.Scope(ctx, "sale.create"), in.Key, in.Body, func(ctx context.Context) (*orderOut, error) {
@@ -101,11 +102,12 @@ func (m *Module) Routes(s *api.Server) {
 			out.Replayed = replayed
 			return out, nil
 		})
-	type orderPath struct {
+	// OrderPath is exported: huma reads only exported embedded fields.
+	type OrderPath struct {
 		ID string `path:"id" doc:"Order id"`
 	}
-	withOrder := func(f func(ctx context.Context, oid id.ID) (*Order, error)) func(context.Context, *orderPath) (*orderOut, error) {
-		return func(ctx context.Context, in *orderPath) (*orderOut, error) {
+	withOrder := func(f func(ctx context.Context, oid id.ID) (*Order, error)) func(context.Context, *OrderPath) (*orderOut, error) {
+		return func(ctx context.Context, in *OrderPath) (*orderOut, error) {
 			oid, err := parseID(in.ID, "path.id")
 			if err != nil {
 				return nil, err
@@ -129,17 +131,17 @@ func (m *Module) Routes(s *api.Server) {
 	api.Register(s, huma.Operation{OperationID: "add-order-items", Method: http.MethodPost, Path: "/sale-orders/{id}/items", Tags: tags,
 		Summary: "Add lines (a line with the same variant, modifiers, price and note merges)", Errors: []int{404, 409, 422}}, write,
 		func(ctx context.Context, in *struct {
-			orderPath
+			OrderPath
 			Body struct {
 				Lines []LineInput `json:"lines" minItems:"1" maxItems:"100"`
 			}
 		}) (*orderOut, error) {
-			return withOrder(func(ctx context.Context, oid id.ID) (*Order, error) { return m.AddItems(ctx, oid, in.Body.Lines) })(ctx, &in.orderPath)
+			return withOrder(func(ctx context.Context, oid id.ID) (*Order, error) { return m.AddItems(ctx, oid, in.Body.Lines) })(ctx, &in.OrderPath)
 		})
 	api.Register(s, huma.Operation{OperationID: "change-order-item", Method: http.MethodPatch, Path: "/sale-orders/{id}/items/{itemId}", Tags: tags,
 		Summary: "Change a line's quantity or note (quantity 0 removes it)", Errors: []int{404, 409, 422}}, write,
 		func(ctx context.Context, in *struct {
-			orderPath
+			OrderPath
 			ItemID string `path:"itemId"`
 			Body   ItemChange
 		}) (*orderOut, error) {
@@ -147,13 +149,13 @@ func (m *Module) Routes(s *api.Server) {
 			if err != nil {
 				return nil, err
 			}
-			return withOrder(func(ctx context.Context, oid id.ID) (*Order, error) { return m.ChangeItem(ctx, oid, itemID, in.Body) })(ctx, &in.orderPath)
+			return withOrder(func(ctx context.Context, oid id.ID) (*Order, error) { return m.ChangeItem(ctx, oid, itemID, in.Body) })(ctx, &in.OrderPath)
 		})
 	api.Register(s, huma.Operation{OperationID: "send-order-to-kitchen", Method: http.MethodPost, Path: "/sale-orders/{id}/send-to-kitchen", Tags: tags,
 		Summary: "Send unsent lines to their kitchen stations", Errors: []int{404, 409}}, write, withOrder(m.SendToKitchen))
 	type checkoutIn struct {
-		orderPath
-		idemHeader
+		OrderPath
+		IdemHeader
 		Body *struct {
 			Tenders []Tender `json:"tenders,omitempty" maxItems:"10" doc:"Tenders to take at once (e.g. cash with the amount tendered)"`
 		}
@@ -190,8 +192,8 @@ func (m *Module) Routes(s *api.Server) {
 	api.Register(s, huma.Operation{OperationID: "pay-order", Method: http.MethodPost, Path: "/sale-orders/{id}/payments", Tags: tags,
 		Summary: "Add a tender (split payments: call once per tender)", Errors: []int{404, 409, 422}}, write,
 		func(ctx context.Context, in *struct {
-			orderPath
-			idemHeader
+			OrderPath
+			IdemHeader
 			Body Tender
 		}) (*orderOut, error) {
 			oid, err := parseID(in.ID, "path.id")
@@ -219,7 +221,7 @@ func (m *Module) Routes(s *api.Server) {
 	api.Register(s, huma.Operation{OperationID: "cancel-order", Method: http.MethodPost, Path: "/sale-orders/{id}/cancel", Tags: tags,
 		Summary: "Cancel a DRAFT or PROCESSING order (releases its stock)", Errors: []int{404, 409}}, write,
 		func(ctx context.Context, in *struct {
-			orderPath
+			OrderPath
 			Body *struct {
 				Reason string `json:"reason,omitempty" maxLength:"200"`
 			}
@@ -228,7 +230,7 @@ func (m *Module) Routes(s *api.Server) {
 			if in.Body != nil {
 				reason = in.Body.Reason
 			}
-			return withOrder(func(ctx context.Context, oid id.ID) (*Order, error) { return m.Cancel(ctx, oid, reason) })(ctx, &in.orderPath)
+			return withOrder(func(ctx context.Context, oid id.ID) (*Order, error) { return m.Cancel(ctx, oid, reason) })(ctx, &in.OrderPath)
 		})
 	api.Register(s, huma.Operation{OperationID: "reopen-order", Method: http.MethodPost, Path: "/sale-orders/{id}/reopen", Tags: tags,
 		Summary: "Back to DRAFT from an unpaid checkout (releases stock)", Errors: []int{404, 409}}, write, withOrder(m.Reopen))
@@ -245,8 +247,8 @@ func (m *Module) Routes(s *api.Server) {
 		Summary: "Refund a paid order, whole or by line and quantity", DefaultStatus: http.StatusCreated, Errors: []int{404, 409, 422}},
 		auth.Requirement{Permission: "sale.refund"},
 		func(ctx context.Context, in *struct {
-			orderPath
-			idemHeader
+			OrderPath
+			IdemHeader
 			Body RefundRequest
 		}) (*refundOut, error) {
 			oid, err := parseID(in.ID, "path.id")

@@ -17,7 +17,7 @@ const DefaultStation = "KITCHEN"
 // SendToKitchen routes an FNB order's unsent lines to their stations as tickets (before payment,
 // for dine-in).
 func (m *Module) SendToKitchen(ctx context.Context, orderID id.ID) (*Order, error) {
-	o, err := m.orders.Update(ctx, orderID, func(o *Order) error {
+	o, err := updateIn(ctx, m.DB, m.orders, orderID, func(ctx context.Context, o *Order) error {
 		if o.Status != Draft && o.Status != Processing && o.Status != Paid {
 			return errs.Newf(errs.Conflict, "order is %s and cannot go to the kitchen", o.Status)
 		}
@@ -126,7 +126,7 @@ func (m *Module) SetKitchenStatus(ctx context.Context, kitchenItemID id.ID, stat
 	err := m.DB.InTx(ctx, func(ctx context.Context) error {
 		var ticketID id.ID
 		var orderItem id.ID
-		if _, err := m.kitchen.Update(ctx, kitchenItemID, func(k *KitchenItem) error {
+		if _, err := updateIn(ctx, m.DB, m.kitchen, kitchenItemID, func(ctx context.Context, k *KitchenItem) error {
 			if k.Status == status {
 				return nil
 			}
@@ -150,7 +150,7 @@ func (m *Module) SetKitchenStatus(ctx context.Context, kitchenItemID id.ID, stat
 		if _, err := m.DB.Raw(ctx, true).ExecContext(ctx, m.DB.Rebind("UPDATE sale_order_items SET kitchen_status = ? WHERE id = ?"), status, int64(orderItem)); err != nil {
 			return db.Classify(err)
 		}
-		t, err := m.tickets.Update(ctx, ticketID, func(t *KitchenTicket) error {
+		t, err := updateIn(ctx, m.DB, m.tickets, ticketID, func(ctx context.Context, t *KitchenTicket) error {
 			items, err := m.kitchen.Find(ctx, &query.Filter{Where: map[string]any{"ticketId": t.ID.String()}, Limit: query.MaxLimit}, query.ExcludeDeleted)
 			if err != nil {
 				return err

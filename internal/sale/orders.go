@@ -230,7 +230,7 @@ func (m *Module) AddItems(ctx context.Context, orderID id.ID, lines []LineInput)
 	if len(lines) == 0 {
 		return nil, errs.Field("body.lines", "needs at least one line", nil)
 	}
-	o, err := m.orders.Update(ctx, orderID, func(o *Order) error {
+	o, err := updateIn(ctx, m.DB, m.orders, orderID, func(ctx context.Context, o *Order) error {
 		_, err := m.addLines(ctx, o, lines)
 		return err
 	})
@@ -248,7 +248,7 @@ type ItemChange struct {
 
 // ChangeItem sets a line's quantity or note, or removes it (quantity 0), on a DRAFT order.
 func (m *Module) ChangeItem(ctx context.Context, orderID, itemID id.ID, c ItemChange) (*Order, error) {
-	o, err := m.orders.Update(ctx, orderID, func(o *Order) error {
+	o, err := updateIn(ctx, m.DB, m.orders, orderID, func(ctx context.Context, o *Order) error {
 		if !o.Status.Editable() {
 			return errs.Newf(errs.Conflict, "order is %s: lines can change only while DRAFT", o.Status)
 		}
@@ -305,7 +305,7 @@ func (m *Module) Checkout(ctx context.Context, orderID id.ID, tenders []Tender) 
 	var out *Order
 	var pays []Payment
 	err := m.DB.InTx(ctx, func(ctx context.Context) error {
-		o, err := m.orders.Update(ctx, orderID, func(o *Order) error {
+		o, err := updateIn(ctx, m.DB, m.orders, orderID, func(ctx context.Context, o *Order) error {
 			if err := Move(o.Status, Processing); err != nil {
 				return err
 			}
@@ -388,7 +388,7 @@ func (m *Module) Checkout(ctx context.Context, orderID id.ID, tenders []Tender) 
 
 // Reopen moves a PROCESSING order with no payment back to DRAFT, releasing its stock.
 func (m *Module) Reopen(ctx context.Context, orderID id.ID) (*Order, error) {
-	o, err := m.orders.Update(ctx, orderID, func(o *Order) error {
+	o, err := updateIn(ctx, m.DB, m.orders, orderID, func(ctx context.Context, o *Order) error {
 		if o.Status == Processing && o.PaidTotal > 0 {
 			return errs.New(errs.Conflict, "order has payments; refund or complete them first")
 		}
@@ -398,7 +398,7 @@ func (m *Module) Reopen(ctx context.Context, orderID id.ID) (*Order, error) {
 		if err := m.voidPending(ctx, o, PaymentCancelled); err != nil {
 			return err
 		}
-		if err := m.Stock.Release(ctx, o.ID, "reopened"); err != nil {
+		if err := m.Stock.Release(ctx, o.OrganizerID, o.ID, "reopened"); err != nil {
 			return err
 		}
 		o.Status, o.ExpiresAt, o.CheckedOutAt = Draft, nil, nil
@@ -421,7 +421,7 @@ func (m *Module) voidPending(ctx context.Context, o *Order, status string) error
 // Cancel voids a DRAFT or PROCESSING order: stock is released, pending attempts cancelled, cash
 // already taken goes back out of the drawer, kitchen lines are voided.
 func (m *Module) Cancel(ctx context.Context, orderID id.ID, reason string) (*Order, error) {
-	o, err := m.orders.Update(ctx, orderID, func(o *Order) error {
+	o, err := updateIn(ctx, m.DB, m.orders, orderID, func(ctx context.Context, o *Order) error {
 		if err := Move(o.Status, Cancelled); err != nil {
 			return err
 		}
@@ -462,7 +462,7 @@ func (m *Module) end(ctx context.Context, o *Order, to Status, reason string) er
 		}
 		o.RefundedTotal = o.PaidTotal
 	}
-	if err := m.Stock.Release(ctx, o.ID, strings.ToLower(string(to))); err != nil {
+	if err := m.Stock.Release(ctx, o.OrganizerID, o.ID, strings.ToLower(string(to))); err != nil {
 		return err
 	}
 	if err := m.voidKitchen(ctx, o); err != nil {
@@ -476,7 +476,7 @@ func (m *Module) end(ctx context.Context, o *Order, to Status, reason string) er
 // Complete closes a PAID order (for example when the table leaves before every line is marked
 // served).
 func (m *Module) Complete(ctx context.Context, orderID id.ID) (*Order, error) {
-	o, err := m.orders.Update(ctx, orderID, func(o *Order) error {
+	o, err := updateIn(ctx, m.DB, m.orders, orderID, func(ctx context.Context, o *Order) error {
 		if err := Move(o.Status, Completed); err != nil {
 			return err
 		}
@@ -507,7 +507,7 @@ func (w *expireOrderWorker) Work(ctx context.Context, j *river.Job[expireOrderAr
 	m := w.m
 	return m.DB.InTx(ctx, func(ctx context.Context) error {
 		var again *time.Time
-		o, err := m.orders.Update(ctx, j.Args.OrderID, func(o *Order) error {
+		o, err := updateIn(ctx, m.DB, m.orders, j.Args.OrderID, func(ctx context.Context, o *Order) error {
 			if o.Status != Processing || o.ExpiresAt == nil {
 				return errNothing
 			}

@@ -113,7 +113,7 @@ func (m *Module) Pay(ctx context.Context, orderID id.ID, t Tender) (*Order, *Pay
 	var pay *Payment
 	err := m.DB.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		order, err = m.orders.Update(ctx, orderID, func(o *Order) error {
+		order, err = updateIn(ctx, m.DB, m.orders, orderID, func(ctx context.Context, o *Order) error {
 			if o.Status != Processing {
 				return errs.Newf(errs.Conflict, "order is %s: only a checked-out (PROCESSING) order takes payments", o.Status)
 			}
@@ -205,7 +205,7 @@ func (m *Module) markPaid(ctx context.Context, o *Order) error {
 	}
 	now := m.now()
 	o.Status, o.PaidAt, o.ExpiresAt = Paid, &now, nil
-	if err := m.Stock.Commit(ctx, o.ID); err != nil {
+	if err := m.Stock.Commit(ctx, o.OrganizerID, o.ID); err != nil {
 		return err
 	}
 	pays, err := m.payments.Find(ctx, &query.Filter{Where: map[string]any{"orderId": o.ID.String(), "status": PaymentSucceeded}, Limit: query.MaxLimit}, query.ExcludeDeleted)
@@ -306,7 +306,7 @@ func (m *Module) ApplyCallback(ctx context.Context, cb Callback) (CallbackResult
 			}
 			return record(OutcomeFailedRecorded, cb.Detail, &pay.ID)
 		}
-		order, err := m.orders.Update(ctx, pay.OrderID, func(o *Order) error {
+		order, err := updateIn(ctx, m.DB, m.orders, pay.OrderID, func(ctx context.Context, o *Order) error {
 			if o.Status != Processing {
 				return errLate
 			}

@@ -66,7 +66,7 @@ func (m *Module) Refund(ctx context.Context, orderID id.ID, r RefundRequest) (*O
 		r.Register = DefaultRegister
 	}
 	var ref *Refund
-	o, err := m.orders.Update(ctx, orderID, func(o *Order) error {
+	o, err := updateIn(ctx, m.DB, m.orders, orderID, func(ctx context.Context, o *Order) error {
 		if !CanMove(o.Status, PartiallyRefunded) {
 			return errs.Newf(errs.Conflict, "order is %s: only paid orders are refunded", o.Status)
 		}

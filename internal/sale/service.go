@@ -162,3 +162,15 @@ func (m *Module) announce(ctx context.Context, kind string, o *Order) {
 	topic := topicOrders(o.MerchantID)
 	db.AfterCommit(ctx, func() { m.Live.Broadcast(context.WithoutCancel(ctx), topic, ev) })
 }
+
+// updateIn loads, changes and saves a row in one transaction, handing fn the transaction's
+// context so everything fn does joins it.
+func updateIn[T any](ctx context.Context, d *db.DB, t *query.Table[T], rowID id.ID, fn func(ctx context.Context, row *T) error) (*T, error) {
+	var out *T
+	err := d.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		out, err = t.Update(ctx, rowID, func(row *T) error { return fn(ctx, row) })
+		return err
+	})
+	return out, err
+}

@@ -75,7 +75,7 @@ func (m *Module) MoveCash(ctx context.Context, shiftID id.ID, r CashMoveRequest)
 		return nil, errs.Field("body.amount", "must be positive", r.Amount)
 	}
 	var mv *CashMovement
-	_, err := m.shifts.Update(ctx, shiftID, func(s *Shift) error {
+	_, err := updateIn(ctx, m.DB, m.shifts, shiftID, func(ctx context.Context, s *Shift) error {
 		if s.Status != "OPEN" {
 			return errs.New(errs.Conflict, "shift is closed")
 		}
@@ -137,7 +137,7 @@ type CloseShiftRequest struct {
 // Z-report. It is refused while any order of the shift is still DRAFT or PROCESSING.
 func (m *Module) CloseShift(ctx context.Context, shiftID id.ID, r CloseShiftRequest) (*Shift, *ZReport, error) {
 	var z *ZReport
-	s, err := m.shifts.Update(ctx, shiftID, func(s *Shift) error {
+	s, err := updateIn(ctx, m.DB, m.shifts, shiftID, func(ctx context.Context, s *Shift) error {
 		if s.Status != "OPEN" {
 			return errs.New(errs.Conflict, "shift is already closed")
 		}

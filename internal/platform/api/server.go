@@ -43,10 +43,10 @@ type Options struct {
 
 // Server is the HTTP API.
 type Server struct {
-	API    huma.API
-	Mux    *http.ServeMux
-	Auth   *auth.Authenticator
-	log    *slog.Logger
+	API     huma.API
+	Mux     *http.ServeMux
+	Auth    *auth.Authenticator
+	log     *slog.Logger
 	opts    Options
 	checks  []Check
 	handler http.Handler

@@ -118,9 +118,6 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 		return nil, fmt.Errorf("postgres at %s is unreachable: %w", redact(o.PostgresDSN), err)
 	}
 	sqldb := stdlib.OpenDBFromPool(pool)
-	// database/sql keeps 2 idle connections by default and would hand the rest back to pgx and
-	// take them again on every burst; keep as many as the pool holds.
-	sqldb.SetMaxIdleConns(int(cfg.MaxConns))
 	b := bun.NewDB(sqldb, pgdialect.New())
 	return &DB{Dialect: Postgres, W: b, R: b, Pool: pool}, nil
 }

@@ -36,7 +36,9 @@ func (i *ID) UnmarshalJSON(b []byte) error {
 
 // MarshalText makes JSON encode an ID as a string (encoding/json quotes text marshalers without
 // the re-compaction pass it runs over MarshalJSON output), and lets IDs be map keys.
-func (i ID) MarshalText() ([]byte, error) { return strconv.AppendInt(make([]byte, 0, 20), int64(i), 10), nil }
+func (i ID) MarshalText() ([]byte, error) {
+	return strconv.AppendInt(make([]byte, 0, 20), int64(i), 10), nil
+}
 
 // UnmarshalText parses the decimal form.
 func (i *ID) UnmarshalText(b []byte) error {

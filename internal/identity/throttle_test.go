@@ -1,0 +1,192 @@
+package identity
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/banapos/bana/internal/platform/auth"
+	"github.com/banapos/bana/internal/platform/db"
+	"github.com/banapos/bana/internal/platform/db/dbtest"
+	"github.com/banapos/bana/internal/platform/events"
+	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/jobs"
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// newTestModule builds the module on d with its real event bus, and migrates.
+func newTestModule(t *testing.T, d *db.DB, o Options) *Module {
+	t.Helper()
+	ids, _ := id.NewGenerator(1, id.DefaultEpoch)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	j := jobs.New(d, jobs.Options{Logger: log})
+	bus := events.New(d, j, ids, log)
+	tokens, err := auth.NewTokens("unit-test-jwt-secret-0123456789", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.BcryptCost == 0 {
+		o.BcryptCost = bcrypt.MinCost
+	}
+	m, err := New(Deps{DB: d, IDs: ids, Tokens: tokens, Events: bus, Log: log, Secret: "unit-test-secret"}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mg, err := db.NewMigrator(d, j.Migrations(), bus.Migrations(), m.Migrations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mg.Up(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// testLimiter checks the rules every limiter keeps.
+func testLimiter(t *testing.T, l Limiter, key string) {
+	ctx := context.Background()
+	lim := Limit{Max: 3, Window: time.Hour}
+	for i := 1; i <= 3; i++ {
+		d, err := l.Take(ctx, key, lim)
+		if err != nil || !d.Allowed || d.Count != i {
+			t.Fatalf("take %d: %+v, %v", i, d, err)
+		}
+	}
+	d, err := l.Take(ctx, key, lim)
+	if err != nil || d.Allowed || d.RetryAfter <= 0 || d.RetryAfter > time.Hour {
+		t.Fatalf("fourth take: %+v, %v", d, err)
+	}
+	// Give returns one attempt; Clear forgets the key.
+	if err := l.Give(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := l.Take(ctx, key, lim); d.Count != 4 || d.Allowed {
+		t.Fatalf("after give: %+v", d)
+	}
+	if err := l.Clear(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := l.Take(ctx, key, lim); !d.Allowed || d.Count != 1 {
+		t.Fatalf("after clear: %+v", d)
+	}
+	if err := l.Give(ctx, key+"-unknown"); err != nil {
+		t.Fatal(err)
+	}
+	// Parallel attempts cannot slip past the limit: exactly Max of 40 are allowed.
+	pkey := key + "-parallel"
+	var allowed atomic.Int32
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, err := l.Take(ctx, pkey, Limit{Max: 5, Window: time.Hour})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if d.Allowed {
+				allowed.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if allowed.Load() != 5 {
+		t.Fatalf("%d parallel attempts allowed, want 5", allowed.Load())
+	}
+}
+
+func TestDatabaseLimiter(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		newTestModule(t, d, Options{})
+		c := &clock{t: t0}
+		l := &dbLimiter{db: d, now: c.now}
+		testLimiter(t, l, "k")
+		// The window is fixed from the first attempt and ends to the millisecond.
+		lim := Limit{Max: 2, Window: 15 * time.Minute}
+		for range 3 {
+			l.Take(context.Background(), "w", lim)
+			c.add(time.Minute)
+		}
+		dec, _ := l.Take(context.Background(), "w", lim)
+		if dec.Allowed || dec.RetryAfter != 12*time.Minute {
+			t.Fatalf("in the window: %+v", dec)
+		}
+		c.t = t0.Add(lim.Window - time.Millisecond)
+		if dec, _ := l.Take(context.Background(), "w", lim); dec.Allowed {
+			t.Fatalf("a millisecond before the end: %+v", dec)
+		}
+		c.t = t0.Add(lim.Window)
+		if dec, _ := l.Take(context.Background(), "w", lim); !dec.Allowed || dec.Count != 1 || dec.RetryAfter != 0 {
+			t.Fatalf("new window: %+v", dec)
+		}
+	})
+}
+
+func testRedis(t *testing.T) *redis.Client {
+	raw := os.Getenv("BANA_TEST_REDIS_URL")
+	if raw == "" {
+		t.Skip("BANA_TEST_REDIS_URL not set")
+	}
+	o, err := redis.ParseURL(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(o)
+	t.Cleanup(func() { c.Close() })
+	if err := c.Ping(context.Background()).Err(); err != nil {
+		t.Fatalf("BANA_TEST_REDIS_URL is set but Redis is unreachable: %v", err)
+	}
+	return c
+}
+
+func TestRedisLimiter(t *testing.T) {
+	rdb := testRedis(t)
+	prefix := "bana-test-" + time.Now().Format("150405.000000") + ":"
+	t.Cleanup(func() {
+		keys, _ := rdb.Keys(context.Background(), prefix+"*").Result()
+		if len(keys) > 0 {
+			rdb.Del(context.Background(), keys...)
+		}
+	})
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		newTestModule(t, d, Options{})
+		fallback := &dbLimiter{db: d, now: time.Now}
+		l := &redisLimiter{rdb: rdb, prefix: prefix + string(d.Dialect) + ":", fallback: fallback, log: slog.Default()}
+		testLimiter(t, l, "k")
+		// The window is a Redis expiry set at the first attempt.
+		ttl := rdb.PTTL(context.Background(), l.prefix+"k").Val()
+		if ttl <= 0 || ttl > time.Hour {
+			t.Fatalf("ttl %v", ttl)
+		}
+		var n int
+		if err := d.R.QueryRowContext(context.Background(), "SELECT count(*) FROM sign_in_throttles").Scan(&n); err != nil || n != 0 {
+			t.Fatalf("Redis limiter wrote %d rows to the database: %v", n, err)
+		}
+	})
+}
+
+func TestRedisDownFallsBackToDatabase(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		newTestModule(t, d, Options{})
+		dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+		defer dead.Close()
+		var logged bytes.Buffer
+		l := &redisLimiter{rdb: dead, prefix: "x:", fallback: &dbLimiter{db: d, now: time.Now}, log: slog.New(slog.NewTextHandler(&logged, nil))}
+		testLimiter(t, l, "k")
+		var n int
+		if err := d.R.QueryRowContext(context.Background(), "SELECT count(*) FROM sign_in_throttles").Scan(&n); err != nil || n == 0 {
+			t.Fatalf("fallback rows %d: %v", n, err)
+		}
+		if !bytes.Contains(logged.Bytes(), []byte("falls back to the database")) {
+			t.Fatalf("no warning: %s", logged.String())
+		}
+	})
+}
