@@ -50,6 +50,27 @@ type IdemHeader struct {
 	Key string `header:"Idempotency-Key" maxLength:"200" doc:"Repeat the request with the same key to get the first response and no second effect"`
 }
 
+// once runs an order operation at most once per Idempotency-Key and answers with the order's
+// view; a replay returns the first answer with Idempotency-Replayed set.
+func (m *Module) once(ctx context.Context, op, key string, request any, f func(ctx context.Context) (*Order, error)) (*orderOut, error) {
+	out, replayed, err := idempotency.Do(ctx, m.Idem, idempotency.Scope(ctx, op), key, request, func(ctx context.Context) (*orderOut, error) {
+		o, err := f(ctx)
+		if err != nil {
+			return nil, err
+		}
+		v, err := m.view(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		return &orderOut{Body: *v}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.Replayed = replayed
+	return out, nil
+}
+
 // Routes registers the sale API.
 func (m *Module) Routes(s *api.Server) {
 	read := auth.Requirement{Permission: "sale.read"}
@@ -85,22 +106,9 @@ func (m *Module) Routes(s *api.Server) {
 			IdemHeader
 			Body CreateOrder
 		}) (*orderOut, error) {
-			out, replayed, err := idempotency.Do(ctx, m.Idem, idempotency.Scope(ctx, "sale.create"), in.Key, in.Body, func(ctx context.Context) (*orderOut, error) {
-				o, err := m.Create(ctx, in.Body)
-				if err != nil {
-					return nil, err
-				}
-				v, err := m.view(ctx, o)
-				if err != nil {
-					return nil, err
-				}
-				return &orderOut{Body: *v}, nil
+			return m.once(ctx, "sale.create", in.Key, in.Body, func(ctx context.Context) (*Order, error) {
+				return m.Create(ctx, in.Body)
 			})
-			if err != nil {
-				return nil, err
-			}
-			out.Replayed = replayed
-			return out, nil
 		})
 	// OrderPath is exported: huma reads only exported embedded fields.
 	type OrderPath struct {
@@ -171,23 +179,10 @@ func (m *Module) Routes(s *api.Server) {
 			if in.Body != nil {
 				tenders = in.Body.Tenders
 			}
-			out, replayed, err := idempotency.Do(ctx, m.Idem, idempotency.Scope(ctx, "sale.checkout"), in.Key, map[string]any{"order": oid, "tenders": tenders},
-				func(ctx context.Context) (*orderOut, error) {
-					o, _, err := m.Checkout(ctx, oid, tenders)
-					if err != nil {
-						return nil, err
-					}
-					v, err := m.view(ctx, o)
-					if err != nil {
-						return nil, err
-					}
-					return &orderOut{Body: *v}, nil
-				})
-			if err != nil {
-				return nil, err
-			}
-			out.Replayed = replayed
-			return out, nil
+			return m.once(ctx, "sale.checkout", in.Key, map[string]any{"order": oid, "tenders": tenders}, func(ctx context.Context) (*Order, error) {
+				o, _, err := m.Checkout(ctx, oid, tenders)
+				return o, err
+			})
 		})
 	api.Register(s, huma.Operation{OperationID: "pay-order", Method: http.MethodPost, Path: "/sale-orders/{id}/payments", Tags: tags,
 		Summary: "Add a tender (split payments: call once per tender)", Errors: []int{404, 409, 422}}, write,
@@ -200,23 +195,10 @@ func (m *Module) Routes(s *api.Server) {
 			if err != nil {
 				return nil, err
 			}
-			out, replayed, err := idempotency.Do(ctx, m.Idem, idempotency.Scope(ctx, "sale.pay"), in.Key, map[string]any{"order": oid, "tender": in.Body},
-				func(ctx context.Context) (*orderOut, error) {
-					o, _, err := m.Pay(ctx, oid, in.Body)
-					if err != nil {
-						return nil, err
-					}
-					v, err := m.view(ctx, o)
-					if err != nil {
-						return nil, err
-					}
-					return &orderOut{Body: *v}, nil
-				})
-			if err != nil {
-				return nil, err
-			}
-			out.Replayed = replayed
-			return out, nil
+			return m.once(ctx, "sale.pay", in.Key, map[string]any{"order": oid, "tender": in.Body}, func(ctx context.Context) (*Order, error) {
+				o, _, err := m.Pay(ctx, oid, in.Body)
+				return o, err
+			})
 		})
 	api.Register(s, huma.Operation{OperationID: "cancel-order", Method: http.MethodPost, Path: "/sale-orders/{id}/cancel", Tags: tags,
 		Summary: "Cancel a DRAFT or PROCESSING order (releases its stock)", Errors: []int{404, 409}}, write,
