@@ -4,17 +4,22 @@
 //	bana serve                 serve the API (migrates first unless --no-migrate)
 //	bana migrate up|down [n]|status
 //	bana users create-admin [--email E] [--username U] [--phone P] [--name N]
+//	bana seed demo [--password P]
 //	bana version
 package main
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"syscall"
 	"text/tabwriter"
@@ -45,6 +50,9 @@ commands:
   users create-admin [--email E] [--username U] [--phone P] [--name N]
                               create a SUPER_ADMIN; the password is read from a hidden
                               prompt, or from standard input when it is not a terminal
+  seed demo [--password P] [--json]
+                              make the demo café (owner, menu, prices, stock, staff with
+                              PINs, an open shift); running it again changes nothing
   version                     print the version
 
 Settings come from APP_ENV_* variables and .env files; none at all runs the embedded default
@@ -70,6 +78,8 @@ func run(args []string) error {
 		return jobsCmd(args[1:])
 	case "users":
 		return usersCmd(args[1:])
+	case "seed":
+		return seedCmd(args[1:])
 	}
 	fmt.Fprintln(os.Stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
@@ -271,4 +281,71 @@ func usersCmd(args []string) error {
 			b, err := term.ReadPassword(fd)
 			return string(b), err
 		}})
+}
+
+func seedCmd(args []string) error {
+	if len(args) == 0 || args[0] != "demo" {
+		return errors.New("usage: bana seed demo [--password P] [--json]")
+	}
+	fs := flag.NewFlagSet("seed demo", flag.ContinueOnError)
+	password := fs.String("password", "", "password of the owner's account (default: a random one, printed)")
+	asJSON := fs.Bool("json", false, "print what was made as JSON")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	a, ctx, cancel, err := load()
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	defer a.Close()
+	m, err := a.Migrator()
+	if err != nil {
+		return err
+	}
+	if _, err := m.Up(ctx); err != nil {
+		return err
+	}
+	d, err := a.SeedDemo(ctx, app.DemoOptions{Password: *password})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(d)
+	}
+	if !d.Created {
+		fmt.Println("The demo café was already there; nothing changed.")
+	} else {
+		fmt.Println("The demo café is ready.")
+	}
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(w, "organizer\t%s\n", d.OrganizerID)
+	fmt.Fprintf(w, "merchant\t%s\n", d.MerchantID)
+	pw := d.OwnerPassword
+	if pw == "" {
+		pw = "(unchanged)"
+	}
+	fmt.Fprintf(w, "owner\t%s  password %s\n", d.OwnerEmail, pw)
+	for _, s := range d.Staff {
+		fmt.Fprintf(w, "employee %s\t%s (%s)  id %s  PIN %s\n", s.Code, s.Name, s.Job, s.EmployeeID, s.PIN)
+	}
+	if d.ShiftID != 0 {
+		fmt.Fprintf(w, "shift\t%s (open, float 1,000,000 VND)\n", d.ShiftID)
+	} else {
+		fmt.Fprintf(w, "shift\talready open\n")
+	}
+	for _, sku := range []string{"CF-SUA", "BM-THIT", "NS-500"} {
+		fmt.Fprintf(w, "variant %s\t%s\n", sku, d.Catalog.Variants[sku])
+	}
+	for _, g := range []string{"SIZE", "SUGAR"} {
+		names := slices.SortedFunc(maps.Keys(d.Catalog.Options[g]), func(a, b string) int {
+			return cmp.Compare(d.Catalog.Options[g][a], d.Catalog.Options[g][b])
+		})
+		for _, name := range names {
+			fmt.Fprintf(w, "option %s\t%s  %s\n", g, name, d.Catalog.Options[g][name])
+		}
+	}
+	return w.Flush()
 }

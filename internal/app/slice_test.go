@@ -12,23 +12,57 @@ import (
 	"github.com/banapos/bana/internal/platform/id"
 )
 
-// TestSaleSlice walks the first vertical slice over HTTP on the real server: a café with
-// products, prices and stock, a shift, an order, checkout, cash with change, the kitchen ticket,
-// closing the shift, and a Z-report that equals the orders.
+// TestSaleSlice walks the first vertical slice over HTTP on the real server, as a new seller
+// would: sign up and sign in, create the café with a modifier group, products, prices, a price
+// rule and stock, open a shift, order, merge a line, checkout, pay cash with change, move the
+// kitchen ticket to SERVED, close the shift, and read a Z-report that equals the orders.
 func TestSaleSlice(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
-		ctx := context.Background()
-		const org = id.ID(7001)
-		cafe, err := e.App.Commerce.SeedDemo(ctx, org)
-		if err != nil {
-			t.Fatal(err)
+		e.Must(201, apptest.Request{Method: "POST", Path: "/auth/sign-up", Body: map[string]any{
+			"email": "chu.quan@phoco.example", "password": "Cà phê trứng Hàng Gai", "displayName": "Nguyễn Văn Đức",
+			"organizerName": "Công ty TNHH Cà Phê Phố Cổ", "merchantType": "FNB"}})
+		owner := e.Must(200, apptest.Request{Method: "POST", Path: "/auth/sign-in",
+			Body: map[string]any{"identifier": "chu.quan@phoco.example", "password": "Cà phê trứng Hàng Gai"}}).Map(t)["token"].(string)
+
+		// The café: FNB, prices include VAT 8%. Onboarding gives it the FNB categories, routed to
+		// its MAIN station, and the sale channels.
+		mer := e.Must(201, apptest.Request{Method: "POST", Path: "/merchants", Token: owner, Headers: map[string]string{"Idempotency-Key": "cafe-1"},
+			Body: map[string]any{"name": "Phố Cổ Coffee", "type": "FNB", "vatRate": "VAT8", "priceIncludesTax": true}}).Map(t)
+		mid := mer["id"].(string)
+		cats := map[string]map[string]any{}
+		for _, c := range mer["categories"].([]any) {
+			c := c.(map[string]any)
+			cats[c["name"].(string)] = c
 		}
-		owner := e.Token(&auth.Principal{UserID: 9001, Roles: []auth.Role{auth.OrganizerOwner}, OrganizerID: org, Permissions: []string{"*"}})
-		mid := cafe.MerchantID.String()
-		// Stock: 10 bánh mì at the café's store.
+		coffeeCat, foodCat := cats["Cà phê"], cats["Đồ ăn"]
+		if coffeeCat == nil || foodCat == nil {
+			t.Fatalf("onboarding categories: %v", mer["categories"])
+		}
+		group := e.Must(201, apptest.Request{Method: "POST", Path: "/modifier-groups", Token: owner, Body: map[string]any{
+			"merchantId": mid, "code": "SIZE", "name": "Cỡ", "min": 1, "max": 1, "options": []map[string]any{
+				{"name": "Nhỏ (S)", "price": 0}, {"name": "Lớn (L)", "price": 10000}}}}).Map(t)
+		size := ""
+		for _, o := range group["options"].([]any) {
+			if o := o.(map[string]any); o["name"] == "Lớn (L)" {
+				size = o["id"].(string)
+			}
+		}
+		variantOf := func(p map[string]any) string { return p["variants"].([]any)[0].(map[string]any)["id"].(string) }
+		banhmi := variantOf(e.Must(201, apptest.Request{Method: "POST", Path: "/products", Token: owner, Body: map[string]any{
+			"merchantId": mid, "categoryId": foodCat["id"], "name": "Bánh mì thịt nướng",
+			"variants": []map[string]any{{"price": 35000, "sku": "BM-THIT", "trackStock": true}}}}).Map(t))
+		coffee := variantOf(e.Must(201, apptest.Request{Method: "POST", Path: "/products", Token: owner, Body: map[string]any{
+			"merchantId": mid, "categoryId": coffeeCat["id"], "name": "Cà phê sữa đá",
+			"variants": []map[string]any{{"price": 35000, "sku": "CF-SUA", "modifierGroupIds": []string{group["id"].(string)}}}}}).Map(t))
+		// Take-away coffee is 5,000 cheaper.
+		e.Must(201, apptest.Request{Method: "POST", Path: "/pricing-fare-rules", Token: owner, Body: map[string]any{
+			"merchantId": mid, "name": "Mang đi: giảm 5.000đ cà phê", "type": "DISCOUNT", "mode": "AMOUNT", "value": 5000,
+			"conditions": []map[string]any{{"key": "channel", "op": "IN", "value": []string{"TAKE_AWAY"}},
+				{"key": "category", "op": "EQ", "value": coffeeCat["code"]}}}})
+
+		// Stock: 10 bánh mì at the café's counter.
 		e.Must(201, apptest.Request{Method: "POST", Path: "/inventory-locations", Token: owner,
 			Body: map[string]any{"merchantId": mid, "code": "STORE", "name": "Quầy"}})
-		banhmi := cafe.Variants["BM-THIT"].String()
 		e.Must(201, apptest.Request{Method: "POST", Path: "/inventory-counts", Token: owner,
 			Body: map[string]any{"merchantId": mid, "lines": []map[string]any{{"variantId": banhmi, "counted": 10}}}})
 
@@ -37,19 +71,12 @@ func TestSaleSlice(t *testing.T) {
 		e.Must(409, apptest.Request{Method: "POST", Path: "/shifts/open", Token: owner, Body: map[string]any{"merchantId": mid, "openingFloat": 0}})
 
 		// Order: 2 bánh mì and a cà phê sữa đá, size L, take-away.
-		size := cafe.Options["SIZE"]["Lớn (L)"].String()
-		sugar := cafe.Options["SUGAR"]["Ít đường"].String()
+		lines := []map[string]any{{"variantId": banhmi, "quantity": 2}, {"variantId": coffee, "quantity": 1, "modifierIds": []string{size}}}
 		o := e.Must(201, apptest.Request{Method: "POST", Path: "/sale-orders", Token: owner, Headers: map[string]string{"Idempotency-Key": "order-1"},
-			Body: map[string]any{"merchantId": mid, "type": "TAKE_AWAY", "lines": []map[string]any{
-				{"variantId": banhmi, "quantity": 2},
-				{"variantId": cafe.Variants["CF-SUA"].String(), "quantity": 1, "modifierIds": []string{size, sugar}},
-			}}}).Map(t)
+			Body: map[string]any{"merchantId": mid, "type": "TAKE_AWAY", "lines": lines}}).Map(t)
 		oid := o["id"].(string)
 		again := e.Must(201, apptest.Request{Method: "POST", Path: "/sale-orders", Token: owner, Headers: map[string]string{"Idempotency-Key": "order-1"},
-			Body: map[string]any{"merchantId": mid, "type": "TAKE_AWAY", "lines": []map[string]any{
-				{"variantId": banhmi, "quantity": 2},
-				{"variantId": cafe.Variants["CF-SUA"].String(), "quantity": 1, "modifierIds": []string{size, sugar}},
-			}}}).Map(t)
+			Body: map[string]any{"merchantId": mid, "type": "TAKE_AWAY", "lines": lines}}).Map(t)
 		if again["id"] != oid {
 			t.Fatalf("idempotent create made a second order: %v", again)
 		}
@@ -61,9 +88,9 @@ func TestSaleSlice(t *testing.T) {
 			t.Fatalf("merge: %v", items)
 		}
 		total := int64(o["total"].(float64))
-		// 3 x 35 000 + (35 000 + 10 000 size L) = 150 000 before rules; take-away coffee -5 000.
-		if total <= 0 || total > 150000 {
-			t.Fatalf("total %d", total)
+		// 3 x 35,000 + (35,000 + 10,000 size L - 5,000 take away) = 145,000, VAT 8% included.
+		if total != 145000 || int64(o["taxTotal"].(float64)) != 10741 {
+			t.Fatalf("total %d tax %v", total, o["taxTotal"])
 		}
 
 		// Checkout with cash: tendered 200 000, change returned.

@@ -20,6 +20,8 @@ func (a *App) wireCommerce(context.Context) error {
 	a.migrations = append(a.migrations, a.Commerce.Migrations())
 	a.Commerce.Routes(a.Server)
 	a.Commerce.Subscribe()
+	// Employees may only be placed at merchants of their own organizer.
+	a.Identity.UseMerchants(a.Commerce)
 	// Revoked device tokens fail authentication. Whatever list was wired before (identity's
 	// signed-out tokens) keeps working: a token is refused when either says so.
 	a.Server.Auth.Revoked = anyRevoked{a.Server.Auth.Revoked, a.Commerce}

@@ -15,17 +15,17 @@ const DemoKey = "DEMO_CAFE"
 
 // DemoCatalog holds the ids of the demo café's catalog, by code, SKU and name.
 type DemoCatalog struct {
-	OrganizerID  id.ID
-	MerchantID   id.ID
-	Created      bool             // false when the café already existed
-	Stations     map[string]id.ID // by code (BAR, KITCHEN)
-	Categories   map[string]id.ID // by code (CAFE, TRA, NUOC, BANH)
-	SaleChannels map[string]id.ID // by code (DINE_IN, TAKE_AWAY, DELIVERY)
-	Groups       map[string]id.ID // modifier groups by code (SIZE, SUGAR, ICE, TOPPING)
+	OrganizerID  id.ID            `json:"organizerId"`
+	MerchantID   id.ID            `json:"merchantId"`
+	Created      bool             `json:"created"`      // false when the café already existed
+	Stations     map[string]id.ID `json:"stations"`     // by code (BAR, KITCHEN)
+	Categories   map[string]id.ID `json:"categories"`   // by code (CAFE, TRA, NUOC, BANH)
+	SaleChannels map[string]id.ID `json:"saleChannels"` // by code (DINE_IN, TAKE_AWAY, DELIVERY)
+	Groups       map[string]id.ID `json:"groups"`       // modifier groups by code (SIZE, SUGAR, ICE, TOPPING)
 	// Options are the modifier options by group code, then option name ("SIZE" -> "Lớn (L)").
-	Options  map[string]map[string]id.ID
-	Products map[string]id.ID // by SKU
-	Variants map[string]id.ID // by SKU
+	Options  map[string]map[string]id.ID `json:"options"`
+	Products map[string]id.ID            `json:"products"` // by SKU
+	Variants map[string]id.ID            `json:"variants"` // by SKU
 }
 
 // SeedDemo creates the demo café of internal/demo for an organizer: the merchant (FNB, VAT 8%

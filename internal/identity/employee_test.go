@@ -20,9 +20,10 @@ func TestEmployeesAndTenantScope(t *testing.T) {
 	each(t, nil, func(t *testing.T, e *apptest.Env) {
 		ownerA, orgA := seller(t, e, "owner.a")
 		ownerB, orgB := seller(t, e, "owner.b")
-		const m1, m2 = "1001", "1002"
+		m1, m2 := merchant(t, e, orgA), merchant(t, e, orgA)
+		mB := merchant(t, e, orgB)
 
-		// The owner creates an employee at merchant 1001 in one call: account, employee, merchant.
+		// The owner creates an employee at merchant m1 in one call: account, employee, merchant.
 		emp := e.Must(201, apptest.Request{Method: "POST", Path: "/employees", Token: ownerA, Body: map[string]any{
 			"username": "thu.ngan", "password": "Bánh xèo miền Tây", "displayName": "Thu Ngân", "code": "TN01", "title": "Cashier",
 			"merchantIds": []string{m1}, "organizerId": orgB, // an owner cannot place it elsewhere
@@ -46,8 +47,8 @@ func TestEmployeesAndTenantScope(t *testing.T) {
 		}
 		clerk := token(es)
 
-		// The tenant scope has data now: configurations of A (organizer-wide, merchant 1001,
-		// merchant 1002) and of B.
+		// The tenant scope has data now: configurations of A (organizer-wide, merchant m1,
+		// merchant m2) and of B.
 		for _, c := range []map[string]any{{"code": "A.ORG", "dataType": "TEXT", "value": "a"},
 			{"code": "A.M1", "dataType": "TEXT", "value": "a1", "merchantId": m1},
 			{"code": "A.M2", "dataType": "TEXT", "value": "a2", "merchantId": m2}} {
@@ -68,7 +69,7 @@ func TestEmployeesAndTenantScope(t *testing.T) {
 			t.Fatalf("owner A sees %s", got)
 		}
 		if got := codes(clerk); got != "A.M1,A.ORG" {
-			t.Fatalf("the employee of 1001 sees %s", got)
+			t.Fatalf("the employee of m1 sees %s", got)
 		}
 		if got := codes(ownerB); got != "B.ORG" {
 			t.Fatalf("owner B sees %s", got)
@@ -122,20 +123,36 @@ func TestEmployeesAndTenantScope(t *testing.T) {
 				t.Fatalf("%v: %s", c.body, r.Body)
 			}
 		}
+		// Only real merchants of the organizer: not B's, not an unknown id, on create or move.
+		for _, list := range [][]string{{m1, mB}, {m1, "7777"}} {
+			for _, req := range []apptest.Request{
+				{Method: "POST", Path: "/employees", Token: ownerA, Body: map[string]any{"displayName": "x", "merchantIds": list}},
+				{Method: "PUT", Path: "/employees/" + empID + "/merchants", Token: ownerA, Body: map[string]any{"merchantIds": list}},
+			} {
+				r := e.Must(400, req)
+				if !strings.Contains(string(r.Body), `"location":"body.merchantIds[1]"`) || !strings.Contains(string(r.Body), "is not a merchant of this organizer") {
+					t.Fatalf("%s %s %v: %s", req.Method, req.Path, list, r.Body)
+				}
+			}
+		}
 		e.Must(409, apptest.Request{Method: "POST", Path: "/employees", Token: ownerA, Body: map[string]any{"username": "thu.ngan", "merchantIds": []string{m1}}})
 		// Admins name the organizer; an unknown one is refused.
 		admin := e.Token(&auth.Principal{UserID: 1, Roles: []auth.Role{auth.SuperAdmin}})
 		e.Must(400, apptest.Request{Method: "POST", Path: "/employees", Token: admin, Body: map[string]any{"displayName": "x", "merchantIds": []string{m1}}})
-		e.Must(400, apptest.Request{Method: "POST", Path: "/employees", Token: admin, Body: map[string]any{"displayName": "x", "merchantIds": []string{m1}, "organizerId": "424242"}})
-		e.Must(201, apptest.Request{Method: "POST", Path: "/employees", Token: admin, Body: map[string]any{"displayName": "Bếp", "merchantIds": []string{"2001"}, "organizerId": orgB}})
+		// (The merchant is the unknown organizer's, so it is the organizer that is refused.)
+		r := e.Must(400, apptest.Request{Method: "POST", Path: "/employees", Token: admin, Body: map[string]any{"displayName": "x", "merchantIds": []string{merchant(t, e, "424242")}, "organizerId": "424242"}})
+		if !strings.Contains(string(r.Body), `"location":"body.organizerId"`) {
+			t.Fatalf("unknown organizer: %s", r.Body)
+		}
+		e.Must(201, apptest.Request{Method: "POST", Path: "/employees", Token: admin, Body: map[string]any{"displayName": "Bếp", "merchantIds": []string{mB}, "organizerId": orgB}})
 	})
 }
 
 func TestPINSignIn(t *testing.T) {
 	each(t, nil, func(t *testing.T, e *apptest.Env) {
-		ownerA, _ := seller(t, e, "quan.ly")
+		ownerA, orgA := seller(t, e, "quan.ly")
 		ownerB, _ := seller(t, e, "khac")
-		const m1, m2 = "3001", "3002"
+		m1, m2 := merchant(t, e, orgA), merchant(t, e, orgA)
 		emp := e.Must(201, apptest.Request{Method: "POST", Path: "/employees", Token: ownerA, Body: map[string]any{
 			"displayName": "Phục vụ", "merchantIds": []string{m1, m2}, "pin": "2580"}}).Map(t)
 		empID := emp["id"].(string)

@@ -11,7 +11,10 @@ import (
 	"testing"
 
 	"github.com/banapos/bana/internal/app/apptest"
+	"github.com/banapos/bana/internal/commerce"
+	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/db/dbtest"
+	"github.com/banapos/bana/internal/platform/id"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -66,6 +69,25 @@ func each(t *testing.T, extra map[string]string, f func(t *testing.T, e *apptest
 	for _, tg := range dbtest.Targets(t) {
 		t.Run(tg.Name, func(t *testing.T) { f(t, apptest.Start(t, tg, vars(extra))) })
 	}
+}
+
+// merchant onboards a new OPEN merchant of the organizer through the commerce module and returns
+// its id: identity places employees only at real merchants of their own organizer. Commerce does
+// not check that the organizer exists, so tests may also give merchants to unknown organizers.
+func merchant(t *testing.T, e *apptest.Env, organizerID string) string {
+	t.Helper()
+	org, err := id.Parse(organizerID)
+	if err != nil {
+		t.Fatalf("organizer %q: %v", organizerID, err)
+	}
+	res, err := e.App.Commerce.Onboard(auth.System(t.Context()), commerce.OnboardInput{OrganizerID: org, Name: "Quán " + rnd(), Type: commerce.TypeFNB})
+	if err != nil {
+		t.Fatalf("onboarding a merchant of %s: %v", organizerID, err)
+	}
+	if res.Merchant.Status != commerce.Open || res.Merchant.OrganizerID != org {
+		t.Fatalf("onboarded merchant: %+v", res.Merchant)
+	}
+	return res.Merchant.ID.String()
 }
 
 func basic(identifier, password string) string {

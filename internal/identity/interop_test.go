@@ -15,11 +15,12 @@ import (
 func TestTokensVerifyWithJOSE(t *testing.T) {
 	each(t, nil, func(t *testing.T, e *apptest.Env) {
 		owner, org := seller(t, e, "interop.owner")
+		m1, m2 := merchant(t, e, org), merchant(t, e, org)
 		emp := e.Must(201, apptest.Request{Method: "POST", Path: "/employees", Token: owner, Body: map[string]any{
-			"username": "interop.clerk", "password": "Bánh bột lọc Huế", "merchantIds": []string{"8101", "8102"}, "pin": "2580"}}).Map(t)
+			"username": "interop.clerk", "password": "Bánh bột lọc Huế", "merchantIds": []string{m1, m2}, "pin": "2580"}}).Map(t)
 		s := signIn(t, e, "interop.clerk", "Bánh bột lọc Huế")
 		pinTok := e.Must(200, apptest.Request{Method: "POST", Path: "/auth/pin-sign-in", Token: owner,
-			Body: map[string]any{"merchantId": "8102", "employeeId": emp["id"], "pin": "2580"}}).Map(t)["token"].(string)
+			Body: map[string]any{"merchantId": m2, "employeeId": emp["id"], "pin": "2580"}}).Map(t)["token"].(string)
 
 		type claims struct {
 			jwt.Claims
@@ -55,14 +56,14 @@ func TestTokensVerifyWithJOSE(t *testing.T) {
 			return c
 		}
 		c := read(token(s))
-		if c.Kind != "user" || c.Org != org || len(c.Roles) != 1 || c.Roles[0] != 898 || len(c.Mer) != 2 || c.Mer[0] != "8101" {
+		if c.Kind != "user" || c.Org != org || len(c.Roles) != 1 || c.Roles[0] != 898 || len(c.Mer) != 2 || c.Mer[0] != m1 {
 			t.Fatalf("password token claims: %+v", c)
 		}
 		if life := c.Expiry.Time().Sub(c.IssuedAt.Time()); life != time.Hour {
 			t.Fatalf("lifetime %v, want APP_ENV_JWT_EXPIRES_IN", life)
 		}
 		p := read(pinTok)
-		if p.Kind != "pin" || len(p.Mer) != 1 || p.Mer[0] != "8102" || p.Expiry.Time().Sub(p.IssuedAt.Time()) != 15*time.Minute {
+		if p.Kind != "pin" || len(p.Mer) != 1 || p.Mer[0] != m2 || p.Expiry.Time().Sub(p.IssuedAt.Time()) != 15*time.Minute {
 			t.Fatalf("PIN token claims: %+v", p)
 		}
 		// None of the other algorithms is accepted for a token claiming one of them.

@@ -22,11 +22,6 @@ import (
 	"github.com/banapos/bana/internal/platform/auth"
 )
 
-const (
-	merchantA = "5001" // organizer A's merchant, where the EMPLOYEE caller works
-	merchantB = "6001" // organizer B's merchant
-)
-
 // caller is one column of the matrix.
 type caller struct {
 	name  string
@@ -43,6 +38,8 @@ type world struct {
 	root    string // a SUPER_ADMIN token used for setting up rows
 	org     map[bool]string
 	owner   map[bool]string // owner tokens by tenant (true: A)
+	mer     map[bool]string // the tenant's merchant (A's is where the EMPLOYEE caller works)
+	mer2    map[bool]string // a second merchant of the tenant
 	emp     map[bool]string // employee with a PIN at the tenant's merchant
 	user    map[bool]string // a user id in each tenant (the employees' users)
 	seq     int
@@ -54,12 +51,7 @@ func (w *world) name(prefix string) string { return fmt.Sprintf("%s%d%s", prefix
 
 func (w *world) tenant(own bool) string { return w.org[own] }
 
-func (w *world) merchant(own bool) string {
-	if own {
-		return merchantA
-	}
-	return merchantB
-}
+func (w *world) merchant(own bool) string { return w.mer[own] }
 
 // do sends a setup request that must succeed.
 func (w *world) do(status int, r apptest.Request) map[string]any {
@@ -120,7 +112,7 @@ func (w *world) fresh(c *caller) (tok, password, email string) {
 	switch c.role {
 	case auth.Employee:
 		w.do(201, apptest.Request{Method: "POST", Path: "/employees", Token: w.owner[true], Body: map[string]any{
-			"email": email, "password": password, "merchantIds": []string{merchantA}}})
+			"email": email, "password": password, "merchantIds": []string{w.merchant(true)}}})
 	default:
 		if _, err := w.e.App.Identity.CreateUser(auth.System(context.Background()), identity.NewUser{
 			Identifiers: []identity.IdentifierInput{{Scheme: identity.Email, Value: email}}, Password: password, Roles: []auth.Role{c.role}}); err != nil {
@@ -253,7 +245,7 @@ func fixtures() map[string]fixture {
 		}},
 		"set-employee-merchants": {kind: row, ok: 200, build: func(w *world, c *caller, own bool) apptest.Request {
 			eid, _ := w.employee(own)
-			return apptest.Request{Method: "PUT", Path: "/employees/" + eid + "/merchants", Body: map[string]any{"merchantIds": []string{w.merchant(own), "7777"}}}
+			return apptest.Request{Method: "PUT", Path: "/employees/" + eid + "/merchants", Body: map[string]any{"merchantIds": []string{w.merchant(own), w.mer2[own]}}}
 		}},
 		"set-employee-pin": {kind: row, ok: 204, needs: "employee.write", build: func(w *world, c *caller, own bool) apptest.Request {
 			eid, _ := w.employee(own)
@@ -377,16 +369,18 @@ func expect(r identity.Route, f fixture, c *caller, own bool) (status, n int) {
 
 func TestAuthorizationMatrix(t *testing.T) {
 	each(t, nil, func(t *testing.T, e *apptest.Env) {
-		w := &world{t: t, e: e, org: map[bool]string{}, owner: map[bool]string{}, emp: map[bool]string{}, user: map[bool]string{}}
+		w := &world{t: t, e: e, org: map[bool]string{}, owner: map[bool]string{}, mer: map[bool]string{}, mer2: map[bool]string{},
+			emp: map[bool]string{}, user: map[bool]string{}}
 		w.root = staff(t, e, "matrix.root", auth.SuperAdmin)
 		for _, own := range []bool{true, false} {
 			tok, org := seller(t, e, w.name("owner"))
 			w.owner[own], w.org[own] = tok, org
+			w.mer[own], w.mer2[own] = merchant(t, e, org), merchant(t, e, org)
 			w.emp[own], w.user[own] = w.employee(own)
 		}
 		signUp(t, e, map[string]any{"username": "matrix.signin", "password": "Bánh đa cua Hải Phòng"})
 		w.do(201, apptest.Request{Method: "POST", Path: "/employees", Token: w.owner[true], Body: map[string]any{
-			"username": "matrix.employee", "password": "Bánh tráng trộn Sài Gòn", "merchantIds": []string{merchantA}}})
+			"username": "matrix.employee", "password": "Bánh tráng trộn Sài Gòn", "merchantIds": []string{w.merchant(true)}}})
 		w.callers = []*caller{{name: "anonymous"},
 			{name: "SUPER_ADMIN", role: auth.SuperAdmin, token: w.root},
 			{name: "ADMIN", role: auth.Admin, token: staff(t, e, "matrix.admin", auth.Admin)},

@@ -27,7 +27,7 @@ func TestRolesAndPermissions(t *testing.T) {
 		super := staff(t, e, "root", auth.SuperAdmin)
 		admin := staff(t, e, "admin", auth.Admin)
 		operator := staff(t, e, "operator", auth.Operator)
-		owner, _ := seller(t, e, "chu.quan")
+		owner, org := seller(t, e, "chu.quan")
 
 		// The five fixed roles, highest first, with the document's codes.
 		var roles []map[string]any
@@ -57,7 +57,7 @@ func TestRolesAndPermissions(t *testing.T) {
 		perm := e.Must(201, apptest.Request{Method: "POST", Path: "/permissions", Token: admin, Body: map[string]any{"code": "report.read", "description": "Reports"}}).Map(t)
 		e.Must(400, apptest.Request{Method: "POST", Path: "/permissions", Token: admin, Body: map[string]any{"code": "Report.Read"}})
 		e.Must(409, apptest.Request{Method: "POST", Path: "/permissions", Token: admin, Body: map[string]any{"code": "report.read"}})
-		e.Must(201, apptest.Request{Method: "POST", Path: "/employees", Token: owner, Body: map[string]any{"username": "ke.toan", "password": "Bò bía ngọt ngào", "merchantIds": []string{"77"}}})
+		e.Must(201, apptest.Request{Method: "POST", Path: "/employees", Token: owner, Body: map[string]any{"username": "ke.toan", "password": "Bò bía ngọt ngào", "merchantIds": []string{merchant(t, e, org)}}})
 		before := e.Must(200, apptest.Request{Method: "GET", Path: "/auth/who-am-i", Token: token(signIn(t, e, "ke.toan", "Bò bía ngọt ngào"))}).Map(t)
 		if contains(toStrings(before["permissions"]), "report.read") {
 			t.Fatalf("before: %v", before["permissions"])

@@ -3,74 +3,38 @@ package pricing
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/banapos/bana/internal/demo"
 	"github.com/banapos/bana/internal/platform/id"
 )
 
-// demoRules converts the demo café's price rules. Its "when" is a map: a list means IN, except
-// timeOfDay [from, to] which is the window GTE from AND LT to; an object {"gte": n} is that
-// operator. The café lists rules in the order it wants them run, so earlier means higher priority.
+// demoRules are the demo café's price rules (DemoRules) as the engine runs them, with ids 1, 2, 3
+// in the café's order.
 func demoRules(t testing.TB, c *demo.Cafe) []Rule {
-	var out []Rule
-	for i, pr := range c.PriceRules {
-		r := Rule{ID: id.ID(i + 1), Name: pr.Name, Type: RuleType(pr.Type), Priority: len(c.PriceRules) - i}
-		switch {
-		case pr.Percent > 0:
-			r.Mode, r.Value = ByPercent, pr.Percent*100
-		default:
-			r.Mode, r.Value = ByAmount, pr.Amount
-		}
-		keys := make([]string, 0, len(pr.When))
-		for k := range pr.When {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			switch v := pr.When[k].(type) {
-			case []any:
-				if k == KeyTimeOfDay && len(v) == 2 {
-					r.Conditions = append(r.Conditions, cd(k, GTE, v[0]), cd(k, LT, v[1]))
-					continue
-				}
-				r.Conditions = append(r.Conditions, cd(k, IN, v))
-			case map[string]any:
-				for op, x := range v {
-					r.Conditions = append(r.Conditions, cd(k, Operator(strings.ToUpper(op)), x))
-				}
-			default:
-				r.Conditions = append(r.Conditions, cd(k, EQ, v))
-			}
-		}
-		if err := r.Validate(); err != nil {
-			t.Fatalf("demo rule %q: %v", pr.Name, err)
-		}
-		out = append(out, r)
+	rows, err := DemoRules(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]Rule, len(rows))
+	for i := range rows {
+		rows[i].ID = id.ID(i + 1)
+		out[i] = rows[i].rule()
 	}
 	return out
 }
 
-// demoPromotions converts the demo café's promotions. "Chào bạn mới" is for a first order: once
-// per customer (PerCustomerLimit 1), 500 in all.
+// demoPromotions are the demo café's promotions (DemoPromotions) as the engine runs them, with
+// ids from 100.
 func demoPromotions(t testing.TB, c *demo.Cafe) []Promotion {
-	var out []Promotion
-	for i, dp := range c.Promotions {
-		p := Promotion{ID: id.ID(100 + i), Code: dp.Code, Name: dp.Name, Status: Active, Stackable: true,
-			TotalLimit: int64(dp.TotalLimit), PerCustomerLimit: int64(dp.PerCustomerLimit)}
-		switch {
-		case dp.Buy != nil && dp.Get != nil:
-			p.Kind, p.Level, p.Value = BuyXGetY, PerItem, MaxPercentBP
-			p.Buy = &Target{Quantity: dp.Buy.Quantity, Conditions: []Condition{cd(KeySKU, EQ, dp.Buy.SKU)}}
-			p.Get = &Target{Quantity: dp.Get.Quantity, Conditions: []Condition{cd(KeySKU, EQ, dp.Get.SKU)}}
-		default:
-			p.Kind, p.Level, p.Value = PercentOff, PerOrder, dp.Percent*100
-		}
-		if err := p.Validate(); err != nil {
-			t.Fatalf("demo promotion %q: %v", dp.Name, err)
-		}
-		out = append(out, p)
+	rows, err := DemoPromotions(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]Promotion, len(rows))
+	for i := range rows {
+		rows[i].ID = id.ID(100 + i)
+		out[i] = rows[i].promotion()
 	}
 	return out
 }
