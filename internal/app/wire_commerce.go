@@ -22,24 +22,26 @@ func (a *App) wireCommerce(context.Context) error {
 	a.Commerce.Subscribe()
 	// Employees may only be placed at merchants of their own organizer.
 	a.Identity.UseMerchants(a.Commerce)
-	// Revoked device tokens fail authentication. Whatever list was wired before (identity's
-	// signed-out tokens) keeps working: a token is refused when either says so.
-	a.Server.Auth.Revoked = anyRevoked{a.Server.Auth.Revoked, a.Commerce}
+	a.Server.Auth.Revoked = revocations{identity: a.Identity, commerce: a.Commerce}
 	return nil
 }
 
-// anyRevoked refuses a token that any of its lists revoked.
-type anyRevoked []auth.Revocations
+// revocations asks the module that issued a token whether it is revoked: commerce for device
+// tokens (a revoked or deleted device), identity for the rest (signed out, user blocked or
+// deleted, employee inactive). One indexed lookup per bearer request.
+type revocations struct {
+	identity interface {
+		IsRevoked(ctx context.Context, tokenID string) (bool, error)
+	}
+	commerce interface {
+		IsRevoked(ctx context.Context, tokenID string) (bool, error)
+	}
+}
 
 // IsRevoked implements auth.Revocations.
-func (l anyRevoked) IsRevoked(ctx context.Context, tokenID string) (bool, error) {
-	for _, r := range l {
-		if r == nil {
-			continue
-		}
-		if revoked, err := r.IsRevoked(ctx, tokenID); err != nil || revoked {
-			return revoked, err
-		}
+func (r revocations) IsRevoked(ctx context.Context, p *auth.Principal) (bool, error) {
+	if p.Kind == "device" {
+		return r.commerce.IsRevoked(ctx, p.TokenID)
 	}
-	return false, nil
+	return r.identity.IsRevoked(ctx, p.TokenID)
 }

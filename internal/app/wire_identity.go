@@ -18,7 +18,7 @@ type identityWiring struct {
 }
 
 // wireIdentity builds the identity module, registers its routes, migrations and jobs, and makes
-// it the platform's Basic verifier and revocation list.
+// it the platform's Basic verifier (wireCommerce sets the revocation lists).
 func (a *App) wireIdentity(context.Context) error {
 	a.Mailer = mail.New(a.Cfg.Mail, a.Log)
 	if a.Cfg.Mail.Host == "" && a.Cfg.Env == "production" {
@@ -44,7 +44,6 @@ func (a *App) wireIdentity(context.Context) error {
 	a.Identity = m
 	m.Routes(a.Server)
 	a.Server.Auth.Basic = m
-	a.Server.Auth.Revoked = m
 	a.migrations = append(a.migrations, m.Migrations())
 	return nil
 }

@@ -112,9 +112,10 @@ type BasicVerifier interface {
 	VerifyBasic(ctx context.Context, identifier, password string) (*Principal, error)
 }
 
-// Revocations knows which token ids were revoked (signed out); identity satisfies it.
+// Revocations knows which tokens were revoked (signed out, a blocked user, a revoked device). It
+// gets the whole verified principal so that it asks only the list that issued a token of its kind.
 type Revocations interface {
-	IsRevoked(ctx context.Context, tokenID string) (bool, error)
+	IsRevoked(ctx context.Context, p *Principal) (bool, error)
 }
 
 // Authenticator turns an Authorization header into a principal.
@@ -142,7 +143,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, h string) (*Principal,
 			return nil, ErrUnauthenticated
 		}
 		if a.Revoked != nil {
-			revoked, err := a.Revoked.IsRevoked(ctx, p.TokenID)
+			revoked, err := a.Revoked.IsRevoked(ctx, p)
 			if err != nil {
 				return nil, err
 			}
