@@ -20,7 +20,8 @@ type saleWiring struct {
 // wireSale builds sale over commerce (menu), pricing (quotes) and inventory (reservations).
 func (a *App) wireSale(context.Context) error {
 	a.Sale = sale.New(sale.Deps{DB: a.DB, IDs: a.IDs, Jobs: a.Jobs, Events: a.Events, Live: a.Live, Idem: a.Idem, Log: a.Log,
-		Catalog: saleCatalog{a.Commerce}, Pricer: salePricer{a.Pricing}, Stock: saleStock{a.Inventory.Service()}})
+		Catalog: saleCatalog{a.Commerce}, Pricer: salePricer{a.Pricing}, Stock: saleStock{a.Inventory.Service()},
+		Expiry: a.Cfg.Sale.OrderExpiry})
 	a.Sale.Routes(a.Server)
 	a.migrations = append(a.migrations, a.Sale.Migrations())
 	return nil
@@ -80,6 +81,11 @@ func (s salePricer) Quote(ctx context.Context, r sale.PriceRequest) (sale.Quote,
 	}
 	out.Explain, _ = json.Marshal(q)
 	return out, nil
+}
+
+// Redeem records the promotions as used by the order, in the caller's transaction.
+func (s salePricer) Redeem(ctx context.Context, merchantID, orderID, customerID id.ID, promotionIDs []id.ID) error {
+	return s.p.Redeem(ctx, merchantID, orderID, customerID, promotionIDs)
 }
 
 func boolInt(b bool) int64 {

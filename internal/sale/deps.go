@@ -96,6 +96,9 @@ type Quote struct {
 // Pricer prices orders (pricing).
 type Pricer interface {
 	Quote(ctx context.Context, r PriceRequest) (Quote, error)
+	// Redeem counts the promotions as used by the order (customerID 0: anonymous). It joins the
+	// caller's transaction, and a repeat for the same order and promotion counts once.
+	Redeem(ctx context.Context, merchantID, orderID, customerID id.ID, promotionIDs []id.ID) error
 }
 
 // StockLine is one variant and quantity to hold.

@@ -23,6 +23,7 @@ type Order struct {
 	Status         Status          `bun:"status" json:"status" enum:"DRAFT,PROCESSING,PAID,COMPLETED,CANCELLED,EXPIRED,PARTIALLY_REFUNDED,REFUNDED"`
 	CustomerID     *id.ID          `bun:"customer_id" json:"customerId,omitempty"`
 	PromotionCodes string          `bun:"promotion_codes" json:"promotionCodes,omitempty"`
+	PromotionIDs   []id.ID         `bun:"promotion_ids,type:jsonb" json:"promotionIds,omitempty" doc:"Promotions the latest quote applied; redeemed when the order is paid"`
 	Note           string          `bun:"note" json:"note,omitempty"`
 	Currency       string          `bun:"currency" json:"currency"`
 	Subtotal       int64           `bun:"subtotal" json:"subtotal"`

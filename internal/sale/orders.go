@@ -201,7 +201,7 @@ func (m *Module) reprice(ctx context.Context, o *Order, items []Item) error {
 		}
 		req.Lines = append(req.Lines, PriceLine{VariantID: it.VariantID, Quantity: it.Quantity, ModifierIDs: ids})
 	}
-	o.Subtotal, o.DiscountTotal, o.TaxTotal, o.Total, o.Pricing = 0, 0, 0, 0, nil
+	o.Subtotal, o.DiscountTotal, o.TaxTotal, o.Total, o.Pricing, o.PromotionIDs = 0, 0, 0, 0, nil, nil
 	if len(items) == 0 {
 		return nil
 	}
@@ -222,6 +222,7 @@ func (m *Module) reprice(ctx context.Context, o *Order, items []Item) error {
 		}
 	}
 	o.Subtotal, o.DiscountTotal, o.TaxTotal, o.Total, o.Pricing = q.Subtotal, q.Discount, q.Tax, q.Total, q.Explain
+	o.PromotionIDs = q.RedeemedPromotions
 	return nil
 }
 

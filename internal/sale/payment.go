@@ -197,8 +197,10 @@ func (m *Module) settle(ctx context.Context, o *Order, pay *Payment) error {
 	return m.markPaid(ctx, o)
 }
 
-// markPaid commits the stock, publishes PaymentSuccess for each tender, sends unsent lines to
-// the kitchen, and completes the order when nothing waits in the kitchen.
+// markPaid commits the stock, redeems the promotions of the order's final quote, publishes
+// PaymentSuccess for each tender, sends unsent lines to the kitchen, and completes the order
+// when nothing waits in the kitchen. All of it joins the caller's transaction: a promotion is
+// used exactly when its order is paid.
 func (m *Module) markPaid(ctx context.Context, o *Order) error {
 	if err := Move(o.Status, Paid); err != nil {
 		return err
@@ -207,6 +209,15 @@ func (m *Module) markPaid(ctx context.Context, o *Order) error {
 	o.Status, o.PaidAt, o.ExpiresAt = Paid, &now, nil
 	if err := m.Stock.Commit(ctx, o.OrganizerID, o.ID); err != nil {
 		return err
+	}
+	if len(o.PromotionIDs) > 0 {
+		var customer id.ID
+		if o.CustomerID != nil {
+			customer = *o.CustomerID
+		}
+		if err := m.Pricer.Redeem(ctx, o.MerchantID, o.ID, customer, o.PromotionIDs); err != nil {
+			return fmt.Errorf("redeem the promotions of order %s: %w", o.ID, err)
+		}
 	}
 	pays, err := m.payments.Find(ctx, &query.Filter{Where: map[string]any{"orderId": o.ID.String(), "status": PaymentSucceeded}, Limit: query.MaxLimit}, query.ExcludeDeleted)
 	if err != nil {
@@ -264,9 +275,12 @@ type CallbackResult struct {
 }
 
 // ApplyCallback is the document's PaymentWebhookService: it applies a verified provider
-// callback idempotently. Every callback is recorded with its outcome; a repeat changes nothing;
-// a success that arrives after its order expired or was cancelled is refused and kept
-// (LATE_REFUSED) for a refund.
+// callback idempotently. Every callback is recorded with its outcome; a repeat changes nothing
+// (DUPLICATE); a success that arrives after its order expired or was cancelled is refused and
+// kept (LATE_REFUSED, once per attempt) for a refund.
+//
+// The attempt is read again under its order's row lock, the lock every change of an attempt's
+// status is made under, so concurrent deliveries of one callback apply it once.
 func (m *Module) ApplyCallback(ctx context.Context, cb Callback) (CallbackResult, error) {
 	var res CallbackResult
 	if len(cb.Payload) == 0 {
@@ -285,43 +299,71 @@ func (m *Module) ApplyCallback(ctx context.Context, cb Callback) (CallbackResult
 		if len(pays) == 0 {
 			return record(OutcomeUnknownReference, "no payment with this reference", nil)
 		}
-		pay := pays[0]
-		res.Payment = &pay
-		if pay.Status != PaymentPending {
-			if pay.Status == PaymentExpired || pay.Status == PaymentCancelled {
-				if cb.Succeeded {
-					return record(OutcomeLateRefused, "payment arrived after the attempt was "+pay.Status+"; refund it", &pay.ID)
-				}
+		var outcome, detail string
+		order, err := updateIn(ctx, m.DB, m.orders, pays[0].OrderID, func(ctx context.Context, o *Order) error {
+			pay, err := m.payments.Get(ctx, pays[0].ID, query.ExcludeDeleted)
+			if err != nil {
+				return err
 			}
-			return record(OutcomeDuplicate, "attempt already "+pay.Status, &pay.ID)
-		}
-		if cb.Amount != pay.Amount {
-			return record(OutcomeAmountMismatch, fmt.Sprintf("callback amount %d, attempt amount %d", cb.Amount, pay.Amount), &pay.ID)
-		}
-		if !cb.Succeeded {
-			now := m.now()
-			pay.Status, pay.UpdatedAt = PaymentFailed, now
-			if _, err := m.DB.IDB(ctx).NewUpdate().Model(&pay).Column("status", "updated_at").WherePK().Exec(ctx); err != nil {
-				return db.Classify(err)
+			res.Payment = pay
+			if outcome, detail, err = m.callbackOutcome(ctx, o, pay, cb); err != nil {
+				return err
 			}
-			return record(OutcomeFailedRecorded, cb.Detail, &pay.ID)
-		}
-		order, err := updateIn(ctx, m.DB, m.orders, pay.OrderID, func(ctx context.Context, o *Order) error {
-			if o.Status != Processing {
-				return errLate
+			if outcome != OutcomeApplied {
+				return errNothing // the order is left as it is
 			}
-			return m.settle(ctx, o, &pay)
+			return m.settle(ctx, o, pay)
 		})
-		if err == errLate {
-			return record(OutcomeLateRefused, "order is no longer awaiting payment; refund it", &pay.ID)
-		}
-		if err != nil {
+		if err != nil && err != errNothing {
 			return err
 		}
-		m.afterPayment(ctx, order)
-		return record(OutcomeApplied, "", &pay.ID)
+		if outcome == OutcomeApplied {
+			m.afterPayment(ctx, order)
+		}
+		return record(outcome, detail, &res.Payment.ID)
 	})
 	return res, err
 }
 
-var errLate = errs.New(errs.Conflict, "order no longer awaits payment")
+// callbackOutcome decides what a callback does to its attempt, read under the order's lock. A
+// declined attempt is marked FAILED here; OutcomeApplied means the caller settles it.
+func (m *Module) callbackOutcome(ctx context.Context, o *Order, pay *Payment, cb Callback) (outcome, detail string, err error) {
+	late := func(why string) (string, string, error) {
+		seen, err := m.lateRefused(ctx, pay)
+		if err != nil || seen {
+			return OutcomeDuplicate, "late payment already refused and recorded", err
+		}
+		return OutcomeLateRefused, why, nil
+	}
+	if pay.Status != PaymentPending {
+		if cb.Succeeded && (pay.Status == PaymentExpired || pay.Status == PaymentCancelled) {
+			return late("payment arrived after the attempt was " + pay.Status + "; refund it")
+		}
+		return OutcomeDuplicate, "attempt already " + pay.Status, nil
+	}
+	if cb.Amount != pay.Amount {
+		return OutcomeAmountMismatch, fmt.Sprintf("callback amount %d, attempt amount %d", cb.Amount, pay.Amount), nil
+	}
+	if !cb.Succeeded {
+		now := m.now()
+		pay.Status, pay.UpdatedAt = PaymentFailed, now
+		if _, err := m.DB.IDB(ctx).NewUpdate().Model(pay).Column("status", "updated_at").WherePK().Exec(ctx); err != nil {
+			return "", "", db.Classify(err)
+		}
+		return OutcomeFailedRecorded, cb.Detail, nil
+	}
+	if o.Status != Processing {
+		return late("order is " + string(o.Status) + " and no longer awaits payment; refund it")
+	}
+	return OutcomeApplied, "", nil
+}
+
+// lateRefused reports whether a late success of the attempt was already refused and recorded,
+// so that a provider's repeat is not taken for a second payment to refund.
+func (m *Module) lateRefused(ctx context.Context, pay *Payment) (bool, error) {
+	var n int
+	err := m.DB.Raw(ctx, true).QueryRowContext(ctx, m.DB.Rebind(
+		"SELECT count(*) FROM sale_payment_callbacks WHERE provider = ? AND reference = ? AND outcome = ?"),
+		pay.Provider, pay.Reference, OutcomeLateRefused).Scan(&n)
+	return n > 0, db.Classify(err)
+}

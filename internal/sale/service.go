@@ -93,6 +93,11 @@ func New(d Deps) *Module {
 	return m
 }
 
+// AddProvider registers a payment provider under its name, replacing one of the same name. It is
+// for wiring: call it before the server takes requests (the providers are read without a lock).
+// The payment module registers its providers (VNPAY) this way, and tests register fakes.
+func (m *Module) AddProvider(p Provider) { m.providers[p.Name()] = p }
+
 // Migrations returns the sale schema.
 func (m *Module) Migrations() db.Migrations {
 	sub, _ := fs.Sub(migrationFS, "migrations")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
@@ -73,4 +74,23 @@ func (s *Server) Error(ctx context.Context, err error) error {
 		details = append(details, &huma.ErrorDetail{Location: f.Location, Message: f.Message, Value: f.Value})
 	}
 	return huma.NewError(status, msg, details...)
+}
+
+// schemaStatus makes huma's own request validation (a missing required field, a wrong type, a
+// value outside the schema) answer 400 like every other bad input (CONVENTIONS: 400 bad input,
+// 422 a rule refused it). Huma writes those errors as 422 "validation failed" through its one
+// error hook, NewErrorWithContext, a package variable; it is wrapped once per process and changes
+// nothing else (docs/decisions/0003-schema-errors-are-400.md).
+var schemaStatus sync.Once
+
+func badInputIs400() {
+	schemaStatus.Do(func() {
+		next := huma.NewErrorWithContext
+		huma.NewErrorWithContext = func(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
+			if status == http.StatusUnprocessableEntity && msg == "validation failed" {
+				status = http.StatusBadRequest
+			}
+			return next(ctx, status, msg, errs...)
+		}
+	})
 }

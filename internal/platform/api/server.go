@@ -54,6 +54,7 @@ type Server struct {
 
 // New builds the server. Modules then register their operations on it.
 func New(o Options) *Server {
+	badInputIs400()
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig(o.Title, o.Version)
 	cfg.OpenAPIPath = "/doc/openapi"

@@ -31,6 +31,7 @@ type Config struct {
 	Snowflake Snowflake
 	Mail      Mail
 	Services  Services
+	Sale      Sale
 	Log       Log
 	Modules   []string // APP_ENV_SERVICES: the modules this process serves; empty means all
 }
@@ -143,6 +144,13 @@ type Mail struct {
 type Services struct {
 	IdentityURL string
 	CommerceURL string
+}
+
+// Sale configures the sale module.
+type Sale struct {
+	// OrderExpiry is how long a checked-out order holds its stock waiting for payment
+	// (APP_ENV_SALE_ORDER_EXPIRY, a Go duration such as 15m or 90s).
+	OrderExpiry time.Duration
 }
 
 // Log configures slog.
@@ -262,6 +270,9 @@ func FromLookup(get Lookup) (*Config, error) {
 			IdentityURL: p.url("APP_ENV_IDENTITY_SERVICE_URL"),
 			CommerceURL: p.url("APP_ENV_COMMERCE_SERVICE_URL"),
 		},
+		Sale: Sale{
+			OrderExpiry: p.duration("APP_ENV_SALE_ORDER_EXPIRY", 15*time.Minute),
+		},
 		Log: Log{
 			Level:  p.oneOf("APP_ENV_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 			Format: p.oneOf("APP_ENV_LOG_FORMAT", "text", "text", "json"),
@@ -322,6 +333,24 @@ func (p *parser) int(key string, def, lo, hi int) int {
 		return def
 	}
 	return n
+}
+
+// duration reads a positive Go duration ("15m", "90s").
+func (p *parser) duration(key string, def time.Duration) time.Duration {
+	v, ok := p.raw(key)
+	if !ok {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		p.fail(key, v, "is not a duration such as 15m or 90s")
+		return def
+	}
+	if d <= 0 {
+		p.fail(key, v, "must be positive")
+		return def
+	}
+	return d
 }
 
 func (p *parser) port(key string, def int) int { return p.int(key, def, 1, 65535) }

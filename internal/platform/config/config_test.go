@@ -18,7 +18,7 @@ func TestDefaultsAreTheEmbeddedMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Postgres.Enabled() || c.Redis.Cache.Enabled() || c.Server.Port != 8080 || c.Server.BasePath != "/api" ||
-		c.JWT.ExpiresIn != time.Hour || c.Snowflake.Epoch != 1704067200000 || c.DataDir != "data" {
+		c.JWT.ExpiresIn != time.Hour || c.Snowflake.Epoch != 1704067200000 || c.DataDir != "data" || c.Sale.OrderExpiry != 15*time.Minute {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -33,12 +33,21 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"APP_ENV_LOG_LEVEL":            "loud",
 		"APP_ENV_SERVER_BASE_PATH":     "api/",
 		"APP_ENV_MINIO_USE_SSL":        "maybe",
+		"APP_ENV_SALE_ORDER_EXPIRY":    "15",
 	}
 	for k, v := range cases {
 		_, err := from(map[string]string{k: v})
 		if err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%s: %v", k, v, err)
 		}
+	}
+	for _, v := range []string{"0s", "-5m"} {
+		if _, err := from(map[string]string{"APP_ENV_SALE_ORDER_EXPIRY": v}); err == nil || !strings.Contains(err.Error(), "APP_ENV_SALE_ORDER_EXPIRY") {
+			t.Errorf("APP_ENV_SALE_ORDER_EXPIRY=%s: %v", v, err)
+		}
+	}
+	if c, err := from(map[string]string{"APP_ENV_SALE_ORDER_EXPIRY": "90s"}); err != nil || c.Sale.OrderExpiry != 90*time.Second {
+		t.Errorf("APP_ENV_SALE_ORDER_EXPIRY=90s: %v", err)
 	}
 	_, err := from(map[string]string{"APP_ENV_NODE_ENV": "production"})
 	if err == nil || !strings.Contains(err.Error(), "APP_ENV_APPLICATION_SECRET") || !strings.Contains(err.Error(), "APP_ENV_JWT_SECRET") {
