@@ -63,10 +63,18 @@ func TestSeedDemo(t *testing.T) {
 		if o["status"] != "PAID" || pay["changeDue"].(float64) != 90000 {
 			t.Fatalf("paid: %v change %v", o["status"], pay["changeDue"])
 		}
+		// A second order paid with the exact cash: no tendered amount, no change.
+		o = e.Must(201, apptest.Request{Method: "POST", Path: "/sale-orders", Token: tok,
+			Body: map[string]any{"merchantId": mid, "type": "DINE_IN", "tableCode": "T1", "lines": []map[string]any{{"variantId": banhmi, "quantity": 1}}}}).Map(t)
+		o = e.Must(200, apptest.Request{Method: "POST", Path: "/sale-orders/" + o["id"].(string) + "/checkout", Token: tok,
+			Body: map[string]any{"tenders": []map[string]any{{"method": "CASH", "amount": 35000}}}}).Map(t)
+		if pay := o["payments"].([]any)[0].(map[string]any); o["status"] != "PAID" || pay["changeDue"].(float64) != 0 || pay["tendered"].(float64) != 35000 {
+			t.Fatalf("exact cash: %v %v", o["status"], pay)
+		}
 		var inv []map[string]any
 		e.Must(200, apptest.Request{Method: "GET", Token: tok,
 			Path: "/inventories?filter=" + url.QueryEscape(fmt.Sprintf(`{"where":{"variantId":"%s"}}`, banhmi))}).JSON(t, &inv)
-		if len(inv) != 1 || inv[0]["quantityOnHand"].(float64) != 47 {
+		if len(inv) != 1 || inv[0]["quantityOnHand"].(float64) != 46 {
 			t.Fatalf("bánh mì stock after the sale: %v", inv)
 		}
 	})

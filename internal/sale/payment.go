@@ -85,7 +85,7 @@ type Tender struct {
 	Provider string `json:"provider,omitempty" doc:"SYSTEM (default) or a configured provider such as VNPAY_QR_MMS"`
 	Method   string `json:"method" doc:"CASH, QR, CARD_EXTERNAL, TRANSFER_EXTERNAL ..."`
 	Amount   int64  `json:"amount" minimum:"1" doc:"Amount to collect, whole VND"`
-	Tendered int64  `json:"tendered,omitempty" doc:"Cash handed over; the change is tendered - amount"`
+	Tendered int64  `json:"tendered,omitempty" doc:"Cash handed over; the change is tendered - amount. Absent: the exact amount"`
 }
 
 // Pay adds a tender to a checked-out order. Cash succeeds at once (with change); other
@@ -132,6 +132,9 @@ func (m *Module) Pay(ctx context.Context, orderID id.ID, t Tender) (*Order, *Pay
 			pay.ID = m.IDs.Next()
 			pay.Reference = pay.ID.String()
 			if t.Method == "CASH" {
+				if t.Tendered == 0 {
+					t.Tendered = t.Amount // exact cash: no change
+				}
 				change, err := Change(t.Tendered, t.Amount)
 				if err != nil {
 					return err
