@@ -259,22 +259,33 @@ func jobsCmd(args []string) error {
 	return fmt.Errorf("jobs: unknown action %q", args[0])
 }
 
+// loadMigrated loads the app and applies pending migrations, as serve does; the caller closes it.
+func loadMigrated() (*app.App, context.Context, context.CancelFunc, error) {
+	a, ctx, cancel, err := load()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	m, err := a.Migrator()
+	if err == nil {
+		_, err = m.Up(ctx)
+	}
+	if err != nil {
+		cancel()
+		a.Close()
+		return nil, nil, nil, err
+	}
+	return a, ctx, cancel, nil
+}
+
 // usersCmd runs `bana users ...`: it applies pending migrations (as serve does), then the
 // identity module's command. The password never comes from an argument.
 func usersCmd(args []string) error {
-	a, ctx, cancel, err := load()
+	a, ctx, cancel, err := loadMigrated()
 	if err != nil {
 		return err
 	}
 	defer cancel()
 	defer a.Close()
-	m, err := a.Migrator()
-	if err != nil {
-		return err
-	}
-	if _, err := m.Up(ctx); err != nil {
-		return err
-	}
 	fd := int(os.Stdin.Fd())
 	return a.Identity.UsersCommand(ctx, args, identity.Prompt{In: os.Stdin, Out: os.Stdout, Terminal: term.IsTerminal(fd),
 		ReadHidden: func() (string, error) {
@@ -293,19 +304,12 @@ func seedCmd(args []string) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	a, ctx, cancel, err := load()
+	a, ctx, cancel, err := loadMigrated()
 	if err != nil {
 		return err
 	}
 	defer cancel()
 	defer a.Close()
-	m, err := a.Migrator()
-	if err != nil {
-		return err
-	}
-	if _, err := m.Up(ctx); err != nil {
-		return err
-	}
 	d, err := a.SeedDemo(ctx, app.DemoOptions{Password: *password})
 	if err != nil {
 		return err

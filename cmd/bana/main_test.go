@@ -34,3 +34,19 @@ func TestStartupFailuresNameTheCause(t *testing.T) {
 		t.Error("unknown migrate action accepted")
 	}
 }
+
+// TestSeedDemoCommand runs `bana seed demo` twice on the embedded default (SQLite in ./data):
+// the first run makes the café, the second finds it.
+func TestSeedDemoCommand(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("APP_ENV_LOG_LEVEL", "warn")
+	if err := run([]string{"seed", "demo", "--password", "cafe-demo-2026"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run([]string{"seed", "demo", "--json"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run([]string{"seed", "sideways"}); err == nil {
+		t.Error("unknown seed accepted")
+	}
+}
