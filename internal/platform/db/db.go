@@ -21,6 +21,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -78,6 +79,9 @@ type DB struct {
 	// stmts caches prepared reads on SQLite, which otherwise compiles every query again
 	// (pgx caches prepared statements per connection by itself).
 	stmts *stmtCache
+	// statements counts every statement sent (see Statements); shared with the pgx tracer or
+	// the SQLite connector, hence a pointer.
+	statements *atomic.Int64
 }
 
 // Options say which database to open.
@@ -107,6 +111,8 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 	cfg.ConnConfig.ConnectTimeout = 3 * time.Second
 	cfg.ConnConfig.RuntimeParams["search_path"] = strings.Join(Schemas, ",")
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	statements := new(atomic.Int64)
+	cfg.ConnConfig.Tracer = pgStatementCounter{n: statements}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -119,7 +125,7 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 	}
 	sqldb := stdlib.OpenDBFromPool(pool)
 	b := bun.NewDB(sqldb, pgdialect.New())
-	return &DB{Dialect: Postgres, W: b, R: b, Pool: pool}, nil
+	return &DB{Dialect: Postgres, W: b, R: b, Pool: pool, statements: statements}, nil
 }
 
 func redact(dsn string) string {
@@ -147,10 +153,12 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		wparams[k] = v
 	}
 	wparams.Set("_txlock", "immediate")
-	w, err := sql.Open("sqlite", "file:"+path+"?"+wparams.Encode())
+	statements := new(atomic.Int64)
+	wc, err := newSQLiteConnector("file:"+path+"?"+wparams.Encode(), statements)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
+	w := sql.OpenDB(wc)
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -158,16 +166,17 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite at %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", "file:"+path+"?"+params.Encode())
+	rc, err := newSQLiteConnector("file:"+path+"?"+params.Encode(), statements)
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
+	r := sql.OpenDB(rc)
 	n := max(4, runtime.NumCPU())
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	return &DB{Dialect: SQLite, W: bun.NewDB(w, sqlitedialect.New()), R: bun.NewDB(r, sqlitedialect.New()), Path: path,
-		stmts: newStmtCache(r)}, nil
+		stmts: newStmtCache(r), statements: statements}, nil
 }
 
 // Close releases every connection.
