@@ -13,6 +13,7 @@ import (
 	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/memo"
 	"github.com/banapos/bana/internal/platform/query"
 )
 
@@ -93,13 +94,35 @@ type MerchantInfo struct {
 	BarcodeConfig    *BarcodeConfig `json:"barcodeConfig,omitempty"`
 }
 
+// memoKey names a read remembered for one operation (platform/memo): the merchant or variant
+// as the caller's scope sees it.
+type memoKey struct {
+	kind     byte // 'm' merchant, 'v' variant
+	id       id.ID
+	merchant id.ID
+	org      id.ID
+	all      bool
+}
+
+func scopeKey(ctx context.Context, kind byte, merchantID, rowID id.ID) memoKey {
+	sc := auth.ScopeOf(ctx)
+	return memoKey{kind: kind, id: rowID, merchant: merchantID, org: sc.OrganizerID, all: sc.All}
+}
+
 // Merchant returns a merchant the caller of ctx may see (any merchant for a system context).
+// Within an operation with a memo (platform/memo) it is read once.
 func (m *Module) Merchant(ctx context.Context, merchantID id.ID) (MerchantInfo, error) {
+	key := scopeKey(ctx, 'm', merchantID, merchantID)
+	if mi, ok := memo.Get[MerchantInfo](ctx, key); ok {
+		return mi, nil
+	}
 	mer, err := m.merchants.Get(ctx, merchantID, query.ExcludeDeleted)
 	if err != nil {
 		return MerchantInfo{}, err
 	}
-	return merchantInfo(mer), nil
+	mi := merchantInfo(mer)
+	memo.Put(ctx, key, mi)
+	return mi, nil
 }
 
 // MerchantOrganizer returns the organizer a merchant belongs to, whoever asks (identity checks
@@ -140,11 +163,37 @@ func merchantInfo(mer *Merchant) MerchantInfo {
 // deleted, belongs to another merchant or is outside the caller's scope is absent from the map;
 // an inactive one is present with Active false. Three queries whatever the number of variants,
 // plus one per level of category nesting.
+//
+// Within an operation with a memo (platform/memo), variants already read are not read again.
 func (m *Module) VariantsForQuote(ctx context.Context, merchantID id.ID, variantIDs []id.ID) (map[id.ID]VariantInfo, error) {
 	out := map[id.ID]VariantInfo{}
 	if len(variantIDs) == 0 {
 		return out, nil
 	}
+	missing := variantIDs[:0:0]
+	for _, v := range variantIDs {
+		if vi, ok := memo.Get[VariantInfo](ctx, scopeKey(ctx, 'v', merchantID, v)); ok {
+			out[v] = vi
+		} else {
+			missing = append(missing, v)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	read, err := m.variantsForQuote(ctx, merchantID, missing)
+	if err != nil {
+		return nil, err
+	}
+	for v, vi := range read {
+		out[v] = vi
+		memo.Put(ctx, scopeKey(ctx, 'v', merchantID, v), vi)
+	}
+	return out, nil
+}
+
+func (m *Module) variantsForQuote(ctx context.Context, merchantID id.ID, variantIDs []id.ID) (map[id.ID]VariantInfo, error) {
+	out := map[id.ID]VariantInfo{}
 	if len(variantIDs) > query.MaxLimit {
 		return nil, errs.Field("variantIds", fmt.Sprintf("at most %d variants at once", query.MaxLimit), len(variantIDs))
 	}

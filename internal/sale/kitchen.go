@@ -4,10 +4,12 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/memo"
 	"github.com/banapos/bana/internal/platform/query"
 )
 
@@ -17,6 +19,7 @@ const DefaultStation = "KITCHEN"
 // SendToKitchen routes an FNB order's unsent lines to their stations as tickets (before payment,
 // for dine-in).
 func (m *Module) SendToKitchen(ctx context.Context, orderID id.ID) (*Order, error) {
+	ctx = memo.With(ctx) // the menu and the merchant are read once per operation
 	o, err := updateIn(ctx, m.DB, m.orders, orderID, func(ctx context.Context, o *Order) error {
 		if o.Status != Draft && o.Status != Processing && o.Status != Paid {
 			return errs.Newf(errs.Conflict, "order is %s and cannot go to the kitchen", o.Status)
@@ -28,7 +31,8 @@ func (m *Module) SendToKitchen(ctx context.Context, orderID id.ID) (*Order, erro
 		if mer.Type != "FNB" {
 			return errs.New(errs.Conflict, "only food and drink merchants have a kitchen")
 		}
-		return m.sendToKitchen(ctx, o)
+		_, err = m.sendToKitchen(ctx, o)
+		return err
 	})
 	if err == nil {
 		m.announce(ctx, "order.sent-to-kitchen", o)
@@ -36,14 +40,19 @@ func (m *Module) SendToKitchen(ctx context.Context, orderID id.ID) (*Order, erro
 	return o, err
 }
 
-// sendToKitchen creates one ticket per station for the lines not yet sent.
-func (m *Module) sendToKitchen(ctx context.Context, o *Order) error {
+// sendToKitchen creates one ticket per station for the lines not yet sent, and reports whether
+// any line of the order is now waiting in the kitchen.
+func (m *Module) sendToKitchen(ctx context.Context, o *Order) (waiting bool, err error) {
 	items, err := m.loadItems(ctx, o.ID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	byStation := map[string][]Item{}
 	for _, it := range items {
+		switch it.KitchenStatus {
+		case KitchenQueued, KitchenPreparing, KitchenReady:
+			waiting = true
+		}
 		if it.KitchenStatus != "" {
 			continue
 		}
@@ -54,7 +63,7 @@ func (m *Module) sendToKitchen(ctx context.Context, o *Order) error {
 		byStation[st] = append(byStation[st], it)
 	}
 	if len(byStation) == 0 {
-		return nil
+		return waiting, nil
 	}
 	stations := make([]string, 0, len(byStation))
 	for s := range byStation {
@@ -62,25 +71,35 @@ func (m *Module) sendToKitchen(ctx context.Context, o *Order) error {
 	}
 	sort.Strings(stations)
 	now := m.now()
-	for _, st := range stations {
-		t := &KitchenTicket{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, OrderID: o.ID, OrderNumber: o.Number,
-			StationCode: st, TableCode: o.TableCode, Status: KitchenQueued}
-		if err := m.tickets.Create(ctx, t); err != nil {
-			return err
-		}
+	// One statement each for the tickets, their lines and the order lines they came from.
+	tickets := make([]KitchenTicket, len(stations))
+	var lines []KitchenItem
+	var sent []any
+	for i, st := range stations {
+		tickets[i] = KitchenTicket{ID: m.IDs.Next(), OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, OrderID: o.ID,
+			OrderNumber: o.Number, StationCode: st, TableCode: o.TableCode, Status: KitchenQueued, CreatedAt: now, UpdatedAt: now}
 		for _, it := range byStation[st] {
-			ki := KitchenItem{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, TicketID: t.ID, OrderItemID: it.ID, Name: it.Name,
-				Quantity: it.Quantity, Modifiers: it.Modifiers, Note: it.Note, Status: KitchenQueued, UpdatedAt: now}
-			if err := m.kitchen.Create(ctx, &ki); err != nil {
-				return err
-			}
-			t.Items = append(t.Items, ki)
-			if _, err := m.DB.Raw(ctx, true).ExecContext(ctx, m.DB.Rebind("UPDATE sale_order_items SET kitchen_status = ? WHERE id = ?"), KitchenQueued, int64(it.ID)); err != nil {
-				return db.Classify(err)
-			}
+			ki := KitchenItem{ID: m.IDs.Next(), OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, TicketID: tickets[i].ID,
+				OrderItemID: it.ID, Name: it.Name, Quantity: it.Quantity, Modifiers: it.Modifiers, Note: it.Note, Status: KitchenQueued,
+				UpdatedAt: now}
+			lines = append(lines, ki)
+			tickets[i].Items = append(tickets[i].Items, ki)
+			sent = append(sent, int64(it.ID))
 		}
-		ticket := *t
-		topic := topicKitchen(o.MerchantID, st)
+	}
+	if _, err := m.DB.IDB(ctx).NewInsert().Model(&tickets).Exec(ctx); err != nil {
+		return false, db.Classify(err)
+	}
+	if _, err := m.DB.IDB(ctx).NewInsert().Model(&lines).Exec(ctx); err != nil {
+		return false, db.Classify(err)
+	}
+	if _, err := m.DB.Raw(ctx, true).ExecContext(ctx, m.DB.Rebind("UPDATE sale_order_items SET kitchen_status = ? WHERE id IN ("+
+		strings.TrimSuffix(strings.Repeat("?, ", len(sent)), ", ")+")"), append([]any{KitchenQueued}, sent...)...); err != nil {
+		return false, db.Classify(err)
+	}
+	for _, t := range tickets {
+		ticket := t
+		topic := topicKitchen(o.MerchantID, t.StationCode)
 		db.AfterCommit(ctx, func() {
 			m.Live.Broadcast(context.WithoutCancel(ctx), topic, map[string]any{"type": "ticket.created", "ticket": ticket})
 		})
@@ -88,7 +107,7 @@ func (m *Module) sendToKitchen(ctx context.Context, o *Order) error {
 	if o.SentToKitchen == nil {
 		o.SentToKitchen = &now
 	}
-	return nil
+	return true, nil
 }
 
 // kitchenWaiting reports whether any line of the order is still being made.

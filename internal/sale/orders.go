@@ -3,12 +3,14 @@ package sale
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/memo"
 	"github.com/banapos/bana/internal/platform/query"
 	"github.com/riverqueue/river"
 )
@@ -30,6 +32,7 @@ type CreateOrder struct {
 // Create opens an order in the register's open shift, with its first lines. A repeat with the
 // same client id returns the existing order.
 func (m *Module) Create(ctx context.Context, r CreateOrder) (*Order, error) {
+	ctx = memo.With(ctx) // the menu and the merchant are read once per operation
 	if r.Register == "" {
 		r.Register = DefaultRegister
 	}
@@ -73,16 +76,23 @@ func (m *Module) Create(ctx context.Context, r CreateOrder) (*Order, error) {
 		if o.Currency == "" {
 			o.Currency = "VND"
 		}
+		if o.ID == 0 {
+			o.ID = m.IDs.Next()
+		}
+		// The lines are priced before anything is written, so the order is inserted once with
+		// its totals and its lines in one statement after it.
+		var items []Item
+		var dirty []int
+		if len(r.Lines) > 0 {
+			if items, dirty, err = m.addLines(ctx, o, nil, r.Lines); err != nil {
+				return err
+			}
+		}
 		if err := m.orders.Create(ctx, o); err != nil {
 			return err
 		}
-		if len(r.Lines) > 0 {
-			if _, err := m.addLines(ctx, o, r.Lines); err != nil {
-				return err
-			}
-			if _, err := m.DB.IDB(ctx).NewUpdate().Model(o).WherePK().Exec(ctx); err != nil {
-				return db.Classify(err)
-			}
+		if err := m.saveItems(ctx, items, dirty); err != nil {
+			return err
 		}
 		out = o
 		m.announce(ctx, "order.created", o)
@@ -98,14 +108,12 @@ func (m *Module) loadItems(ctx context.Context, orderID id.ID) ([]Item, error) {
 	return m.items.Find(ctx, &query.Filter{Where: map[string]any{"orderId": orderID.String()}, Order: []string{"position ASC"}, Limit: query.MaxLimit}, query.ExcludeDeleted)
 }
 
-// addLines merges lines into the order (o is locked by the caller) and re-prices it.
-func (m *Module) addLines(ctx context.Context, o *Order, lines []LineInput) ([]Item, error) {
+// addLines merges lines into the order's existing items (nil for a new order; o is locked by
+// the caller) and prices them in memory. It writes nothing: the caller saves the items at the
+// returned indices with saveItems.
+func (m *Module) addLines(ctx context.Context, o *Order, existing []Item, lines []LineInput) ([]Item, []int, error) {
 	if !o.Status.Editable() {
-		return nil, errs.Newf(errs.Conflict, "order is %s: lines can change only while DRAFT", o.Status)
-	}
-	existing, err := m.loadItems(ctx, o.ID)
-	if err != nil {
-		return nil, err
+		return nil, nil, errs.Newf(errs.Conflict, "order is %s: lines can change only while DRAFT", o.Status)
 	}
 	ids := make([]id.ID, 0, len(lines))
 	for _, l := range lines {
@@ -113,7 +121,7 @@ func (m *Module) addLines(ctx context.Context, o *Order, lines []LineInput) ([]I
 	}
 	variants, err := m.Catalog.Variants(ctx, o.MerchantID, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cur := make([]Line, len(existing))
 	for i, it := range existing {
@@ -124,10 +132,10 @@ func (m *Module) addLines(ctx context.Context, o *Order, lines []LineInput) ([]I
 	for i, l := range lines {
 		v, ok := variants[l.VariantID]
 		if !ok || !v.Active {
-			return nil, errs.RuleField(fmt.Sprintf("body.lines[%d].variantId", i), "no active variant with this id at this merchant", l.VariantID.String())
+			return nil, nil, errs.RuleField(fmt.Sprintf("body.lines[%d].variantId", i), "no active variant with this id at this merchant", l.VariantID.String())
 		}
 		if err := m.Catalog.CheckModifiers(ctx, o.MerchantID, v.ID, l.ModifierIDs); err != nil {
-			return nil, relocate(err, fmt.Sprintf("body.lines[%d].modifierIds", i))
+			return nil, nil, relocate(err, fmt.Sprintf("body.lines[%d].modifierIds", i))
 		}
 		mods := make([]Modifier, 0, len(l.ModifierIDs))
 		unit := v.Price
@@ -143,28 +151,29 @@ func (m *Module) addLines(ctx context.Context, o *Order, lines []LineInput) ([]I
 	}
 	merged, at, err := Merge(cur, incoming)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	merges := map[int]bool{}
 	for i, idx := range at {
-		if idx < len(existing) {
-			existing[idx].Quantity = merged[idx].Quantity
-			continue
-		}
 		if idx == len(existing) {
 			it := built[i]
 			it.Position = len(existing)
-			if err := m.items.Create(ctx, &it); err != nil {
-				return nil, err
-			}
-			existing = append(existing, it)
+			existing = append(existing, it) // no id yet: saveItems inserts it
 			continue
 		}
 		existing[idx].Quantity = merged[idx].Quantity
+		merges[idx] = true
 	}
-	if err := m.reprice(ctx, o, existing); err != nil {
-		return nil, err
+	dirty, err := m.price(ctx, o, existing)
+	if err != nil {
+		return nil, nil, err
 	}
-	return existing, nil
+	for idx := range merges {
+		if !slices.Contains(dirty, idx) {
+			dirty = append(dirty, idx)
+		}
+	}
+	return existing, dirty, nil
 }
 
 // relocate points a field error of another module at the request's field.
@@ -184,9 +193,20 @@ func relocate(err error, loc string) error {
 	return &out
 }
 
-// reprice quotes the order's lines and saves every line's figures and the order's totals (o is
-// saved by the caller).
+// reprice quotes the order's lines, sets every line's figures and the order's totals (o is saved
+// by the caller), and writes the lines whose figures changed.
 func (m *Module) reprice(ctx context.Context, o *Order, items []Item) error {
+	dirty, err := m.price(ctx, o, items)
+	if err != nil {
+		return err
+	}
+	return m.saveItems(ctx, items, dirty)
+}
+
+// price quotes the order's lines and sets every line's figures and the order's totals in
+// memory. It returns the indices of the lines to write: new ones (no id yet) and those whose
+// figures changed.
+func (m *Module) price(ctx context.Context, o *Order, items []Item) ([]int, error) {
 	req := PriceRequest{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, Channel: o.Channel, At: m.now()}
 	if o.CustomerID != nil {
 		req.CustomerID = *o.CustomerID
@@ -203,37 +223,73 @@ func (m *Module) reprice(ctx context.Context, o *Order, items []Item) error {
 	}
 	o.Subtotal, o.DiscountTotal, o.TaxTotal, o.Total, o.Pricing, o.PromotionIDs = 0, 0, 0, 0, nil, nil
 	if len(items) == 0 {
-		return nil
+		return nil, nil
 	}
 	q, err := m.Pricer.Quote(ctx, req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(q.Lines) != len(items) {
-		return fmt.Errorf("pricing returned %d lines for %d", len(q.Lines), len(items))
+		return nil, fmt.Errorf("pricing returned %d lines for %d", len(q.Lines), len(items))
 	}
-	now := m.now()
+	var dirty []int
 	for i := range items {
 		pl := q.Lines[i]
 		it := &items[i]
-		it.UnitPrice, it.Subtotal, it.Discount, it.TaxRate, it.Tax, it.Total, it.UpdatedAt = pl.UnitPrice, pl.Subtotal, pl.Discount, pl.TaxRate, pl.Tax, pl.Total, now
+		if it.ID != 0 && it.UnitPrice == pl.UnitPrice && it.Subtotal == pl.Subtotal && it.Discount == pl.Discount &&
+			it.TaxRate == pl.TaxRate && it.Tax == pl.Tax && it.Total == pl.Total {
+			continue
+		}
+		it.UnitPrice, it.Subtotal, it.Discount, it.TaxRate, it.Tax, it.Total = pl.UnitPrice, pl.Subtotal, pl.Discount, pl.TaxRate, pl.Tax, pl.Total
+		dirty = append(dirty, i)
+	}
+	o.Subtotal, o.DiscountTotal, o.TaxTotal, o.Total, o.Pricing = q.Subtotal, q.Discount, q.Tax, q.Total, q.Explain
+	o.PromotionIDs = q.RedeemedPromotions
+	return dirty, nil
+}
+
+// saveItems writes the items at the indices: those without an id are inserted together in one
+// statement (and get their ids), the others are updated.
+func (m *Module) saveItems(ctx context.Context, items []Item, at []int) error {
+	now := m.now()
+	var fresh []Item
+	for _, i := range at {
+		it := &items[i]
+		it.UpdatedAt = now
+		if it.ID == 0 {
+			it.ID, it.CreatedAt = m.IDs.Next(), now
+			fresh = append(fresh, *it)
+			continue
+		}
 		if _, err := m.DB.IDB(ctx).NewUpdate().Model(it).Column("quantity", "unit_price", "subtotal", "discount", "tax_rate", "tax", "total", "updated_at").WherePK().Exec(ctx); err != nil {
 			return db.Classify(err)
 		}
 	}
-	o.Subtotal, o.DiscountTotal, o.TaxTotal, o.Total, o.Pricing = q.Subtotal, q.Discount, q.Tax, q.Total, q.Explain
-	o.PromotionIDs = q.RedeemedPromotions
+	if len(fresh) == 0 {
+		return nil
+	}
+	if _, err := m.DB.IDB(ctx).NewInsert().Model(&fresh).Exec(ctx); err != nil {
+		return db.Classify(err)
+	}
 	return nil
 }
 
 // AddItems merges lines into a DRAFT order (same variant, modifiers, price and note -> one line).
 func (m *Module) AddItems(ctx context.Context, orderID id.ID, lines []LineInput) (*Order, error) {
+	ctx = memo.With(ctx) // the menu and the merchant are read once per operation
 	if len(lines) == 0 {
 		return nil, errs.Field("body.lines", "needs at least one line", nil)
 	}
 	o, err := updateIn(ctx, m.DB, m.orders, orderID, func(ctx context.Context, o *Order) error {
-		_, err := m.addLines(ctx, o, lines)
-		return err
+		existing, err := m.loadItems(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		items, dirty, err := m.addLines(ctx, o, existing, lines)
+		if err != nil {
+			return err
+		}
+		return m.saveItems(ctx, items, dirty)
 	})
 	if err == nil {
 		m.announce(ctx, "order.updated", o)
@@ -249,6 +305,7 @@ type ItemChange struct {
 
 // ChangeItem sets a line's quantity or note, or removes it (quantity 0), on a DRAFT order.
 func (m *Module) ChangeItem(ctx context.Context, orderID, itemID id.ID, c ItemChange) (*Order, error) {
+	ctx = memo.With(ctx) // the menu and the merchant are read once per operation
 	o, err := updateIn(ctx, m.DB, m.orders, orderID, func(ctx context.Context, o *Order) error {
 		if !o.Status.Editable() {
 			return errs.Newf(errs.Conflict, "order is %s: lines can change only while DRAFT", o.Status)
@@ -301,90 +358,111 @@ func (m *Module) ChangeItem(ctx context.Context, orderID, itemID id.ID, c ItemCh
 
 // Checkout moves a DRAFT order to PROCESSING: it re-prices, checks that the merchant is open,
 // every item active and the shift open, holds the stock until the order expires, and schedules
-// the expiry. Tenders given here are taken at once (a cash sale in one call).
+// the expiry. Tenders given here are taken at once (a cash sale in one call), in the same
+// transaction and under the same order lock. The stock is reserved (and, when the tenders pay
+// the order, committed) last, so that a busy item's row is locked only for the end of the
+// transaction, not for the payments and the kitchen tickets.
 func (m *Module) Checkout(ctx context.Context, orderID id.ID, tenders []Tender) (*Order, []Payment, error) {
-	var out *Order
+	ctx = memo.With(ctx) // the menu and the merchant are read once per operation
+	provs := make([]Provider, len(tenders))
+	for i, t := range tenders {
+		p, err := m.provider(t)
+		if err != nil {
+			return nil, nil, relocate(err, fmt.Sprintf("body.tenders[%d]", i))
+		}
+		provs[i] = p
+	}
 	var pays []Payment
-	err := m.DB.InTx(ctx, func(ctx context.Context) error {
-		o, err := updateIn(ctx, m.DB, m.orders, orderID, func(ctx context.Context, o *Order) error {
-			if err := Move(o.Status, Processing); err != nil {
-				return err
-			}
-			mer, err := m.Catalog.Merchant(ctx, o.MerchantID)
-			if err != nil {
-				return err
-			}
-			if !mer.Open {
-				return errs.New(errs.Rule, "merchant "+mer.Name+" is closed")
-			}
-			shift, err := m.shifts.Get(ctx, o.ShiftID, query.ExcludeDeleted)
-			if err != nil {
-				return err
-			}
-			if shift.Status != "OPEN" {
-				return errs.New(errs.Rule, "the order's shift is closed")
-			}
-			items, err := m.loadItems(ctx, o.ID)
-			if err != nil {
-				return err
-			}
-			if len(items) == 0 {
-				return errs.New(errs.Rule, "order has no lines")
-			}
-			ids := make([]id.ID, len(items))
-			for i, it := range items {
-				ids[i] = it.VariantID
-			}
-			variants, err := m.Catalog.Variants(ctx, o.MerchantID, ids)
-			if err != nil {
-				return err
-			}
-			var hold []StockLine
-			for i, it := range items {
-				v, ok := variants[it.VariantID]
-				if !ok || !v.Active {
-					return errs.RuleField(fmt.Sprintf("items[%d]", i), it.Name+" is no longer sold", it.VariantID.String())
-				}
-				if v.TrackStock {
-					hold = append(hold, StockLine{VariantID: it.VariantID, Quantity: it.Quantity})
-				}
-			}
-			if err := m.reprice(ctx, o, items); err != nil {
-				return err
-			}
-			now := m.now()
-			exp := now.Add(m.Expiry)
-			if len(hold) > 0 {
-				if err := m.Stock.Reserve(ctx, o.OrganizerID, o.MerchantID, o.ID, hold, exp); err != nil {
-					return err
-				}
-			}
-			o.Status, o.CheckedOutAt, o.ExpiresAt = Processing, &now, &exp
-			if o.Total == 0 {
-				return m.markPaid(ctx, o)
-			}
-			_, err = m.Jobs.Insert(ctx, expireOrderArgs{OrderID: o.ID}, &river.InsertOpts{Queue: "sale", ScheduledAt: exp})
+	o, err := updateIn(ctx, m.DB, m.orders, orderID, func(ctx context.Context, o *Order) error {
+		if err := Move(o.Status, Processing); err != nil {
 			return err
-		})
+		}
+		mer, err := m.Catalog.Merchant(ctx, o.MerchantID)
 		if err != nil {
 			return err
 		}
-		out = o
-		m.announce(ctx, "order.checked-out", o)
+		if !mer.Open {
+			return errs.New(errs.Rule, "merchant "+mer.Name+" is closed")
+		}
+		shift, err := m.shifts.Get(ctx, o.ShiftID, query.ExcludeDeleted)
+		if err != nil {
+			return err
+		}
+		if shift.Status != "OPEN" {
+			return errs.New(errs.Rule, "the order's shift is closed")
+		}
+		items, err := m.loadItems(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		if len(items) == 0 {
+			return errs.New(errs.Rule, "order has no lines")
+		}
+		ids := make([]id.ID, len(items))
+		for i, it := range items {
+			ids[i] = it.VariantID
+		}
+		variants, err := m.Catalog.Variants(ctx, o.MerchantID, ids)
+		if err != nil {
+			return err
+		}
+		var hold []StockLine
+		for i, it := range items {
+			v, ok := variants[it.VariantID]
+			if !ok || !v.Active {
+				return errs.RuleField(fmt.Sprintf("items[%d]", i), it.Name+" is no longer sold", it.VariantID.String())
+			}
+			if v.TrackStock {
+				hold = append(hold, StockLine{VariantID: it.VariantID, Quantity: it.Quantity})
+			}
+		}
+		if err := m.reprice(ctx, o, items); err != nil {
+			return err
+		}
+		now := m.now()
+		exp := now.Add(m.Expiry)
+		o.Status, o.CheckedOutAt, o.ExpiresAt = Processing, &now, &exp
+		var pending int64
 		for i, t := range tenders {
-			o2, p, err := m.Pay(ctx, o.ID, t)
+			p, err := m.payLocked(ctx, o, provs[i], t, pending, false)
 			if err != nil {
 				return relocate(err, fmt.Sprintf("body.tenders[%d]", i))
 			}
-			out = o2
+			if p.Status == PaymentPending {
+				pending += p.Amount
+			}
 			pays = append(pays, *p)
 		}
-		return nil
+		if o.Total == 0 {
+			if err := m.markPaid(ctx, o, false); err != nil {
+				return err
+			}
+		}
+		paid := o.Status == Paid || o.Status == Completed
+		if len(hold) > 0 {
+			if err := m.Stock.Reserve(ctx, o.OrganizerID, o.MerchantID, o.ID, hold, exp); err != nil {
+				return err
+			}
+			if paid {
+				if err := m.Stock.Commit(ctx, o.OrganizerID, o.ID); err != nil {
+					return err
+				}
+			}
+		}
+		if paid {
+			return nil
+		}
+		_, err = m.Jobs.Insert(ctx, expireOrderArgs{OrderID: o.ID}, &river.InsertOpts{Queue: "sale", ScheduledAt: exp})
+		return err
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	return out, pays, nil
+	m.announce(ctx, "order.checked-out", o)
+	if len(tenders) > 0 {
+		m.afterPayment(ctx, o)
+	}
+	return o, pays, nil
 }
 
 // Reopen moves a PROCESSING order with no payment back to DRAFT, releasing its stock.

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/events"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/memo"
 	"github.com/banapos/bana/internal/platform/query"
 	"github.com/riverqueue/river"
 	"github.com/uptrace/bun"
@@ -92,26 +94,14 @@ type Tender struct {
 // providers create a PENDING attempt that their callback settles. When the succeeded tenders
 // cover the total, the order is paid.
 func (m *Module) Pay(ctx context.Context, orderID id.ID, t Tender) (*Order, *Payment, error) {
-	if t.Provider == "" {
-		t.Provider = ProviderSystem
-	}
-	p, ok := m.providers[t.Provider]
-	if !ok {
-		return nil, nil, errs.Field("body.provider", "unknown payment provider", t.Provider)
-	}
-	methodOK := false
-	for _, x := range p.Methods() {
-		methodOK = methodOK || x == t.Method
-	}
-	if !methodOK {
-		return nil, nil, errs.Field("body.method", fmt.Sprintf("provider %s takes %v", p.Name(), p.Methods()), t.Method)
-	}
-	if t.Amount <= 0 {
-		return nil, nil, errs.Field("body.amount", "must be positive", t.Amount)
+	ctx = memo.With(ctx) // the menu and the merchant are read once per operation
+	p, err := m.provider(t)
+	if err != nil {
+		return nil, nil, err
 	}
 	var order *Order
 	var pay *Payment
-	err := m.DB.InTx(ctx, func(ctx context.Context) error {
+	err = m.DB.InTx(ctx, func(ctx context.Context) error {
 		var err error
 		order, err = updateIn(ctx, m.DB, m.orders, orderID, func(ctx context.Context, o *Order) error {
 			if o.Status != Processing {
@@ -121,43 +111,7 @@ func (m *Module) Pay(ctx context.Context, orderID id.ID, t Tender) (*Order, *Pay
 			if err != nil {
 				return err
 			}
-			due := o.Total - o.PaidTotal - pending
-			if t.Amount > due {
-				return errs.RuleField("body.amount", fmt.Sprintf("amount %d exceeds the %d still due", t.Amount, due), t.Amount)
-			}
-			now := m.now()
-			pay = &Payment{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, OrderID: o.ID, ShiftID: o.ShiftID,
-				Provider: p.Name(), Method: t.Method, Status: PaymentPending, Amount: t.Amount, CreatedBy: actor(ctx),
-				CreatedAt: now, UpdatedAt: now}
-			pay.ID = m.IDs.Next()
-			pay.Reference = pay.ID.String()
-			if t.Method == "CASH" {
-				if t.Tendered == 0 {
-					t.Tendered = t.Amount // exact cash: no change
-				}
-				change, err := Change(t.Tendered, t.Amount)
-				if err != nil {
-					return err
-				}
-				pay.Tendered, pay.ChangeDue = t.Tendered, change
-			}
-			exp := now.Add(m.Expiry)
-			inst, err := p.Start(ctx, Attempt{PaymentID: pay.ID, OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, OrderID: o.ID,
-				OrderNumber: o.Number, Method: t.Method, Amount: t.Amount, Reference: pay.Reference, ExpiresAt: exp})
-			if err != nil {
-				return err
-			}
-			pay.Instruction = inst.Data
-			if !inst.Succeeded {
-				pay.ExpiresAt = &exp
-			}
-			if err := m.payments.Create(ctx, pay); err != nil {
-				return err
-			}
-			if inst.Succeeded {
-				return m.settle(ctx, o, pay)
-			}
-			_, err = m.Jobs.Insert(ctx, expirePaymentArgs{PaymentID: pay.ID}, &river.InsertOpts{Queue: "sale", ScheduledAt: exp})
+			pay, err = m.payLocked(ctx, o, p, t, pending, true)
 			return err
 		})
 		if err != nil {
@@ -172,6 +126,73 @@ func (m *Module) Pay(ctx context.Context, orderID id.ID, t Tender) (*Order, *Pay
 	return order, pay, nil
 }
 
+// provider checks a tender's provider, method and amount.
+func (m *Module) provider(t Tender) (Provider, error) {
+	name := t.Provider
+	if name == "" {
+		name = ProviderSystem
+	}
+	p, ok := m.providers[name]
+	if !ok {
+		return nil, errs.Field("body.provider", "unknown payment provider", t.Provider)
+	}
+	if !slices.Contains(p.Methods(), t.Method) {
+		return nil, errs.Field("body.method", fmt.Sprintf("provider %s takes %v", p.Name(), p.Methods()), t.Method)
+	}
+	if t.Amount <= 0 {
+		return nil, errs.Field("body.amount", "must be positive", t.Amount)
+	}
+	return p, nil
+}
+
+// payLocked takes a tender on a PROCESSING order the caller holds locked, with pending the sum
+// of its attempts still PENDING. An attempt that succeeds at once is written succeeded; when the
+// order is covered it is paid, committing its stock when commitStock (Checkout passes false: it
+// reserves and commits the stock itself, last, to hold the stock rows as briefly as it can).
+func (m *Module) payLocked(ctx context.Context, o *Order, p Provider, t Tender, pending int64, commitStock bool) (*Payment, error) {
+	due := o.Total - o.PaidTotal - pending
+	if t.Amount > due {
+		return nil, errs.RuleField("body.amount", fmt.Sprintf("amount %d exceeds the %d still due", t.Amount, due), t.Amount)
+	}
+	now := m.now()
+	pay := &Payment{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, OrderID: o.ID, ShiftID: o.ShiftID,
+		Provider: p.Name(), Method: t.Method, Status: PaymentPending, Amount: t.Amount, CreatedBy: actor(ctx),
+		CreatedAt: now, UpdatedAt: now}
+	pay.ID = m.IDs.Next()
+	pay.Reference = pay.ID.String()
+	if t.Method == "CASH" {
+		if t.Tendered == 0 {
+			t.Tendered = t.Amount // exact cash: no change
+		}
+		change, err := Change(t.Tendered, t.Amount)
+		if err != nil {
+			return nil, err
+		}
+		pay.Tendered, pay.ChangeDue = t.Tendered, change
+	}
+	exp := now.Add(m.Expiry)
+	inst, err := p.Start(ctx, Attempt{PaymentID: pay.ID, OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, OrderID: o.ID,
+		OrderNumber: o.Number, Method: t.Method, Amount: t.Amount, Reference: pay.Reference, ExpiresAt: exp})
+	if err != nil {
+		return nil, err
+	}
+	pay.Instruction = inst.Data
+	if inst.Succeeded {
+		// Written once, already succeeded.
+		pay.Status, pay.PaidAt = PaymentSucceeded, &now
+		if err := m.payments.Create(ctx, pay); err != nil {
+			return nil, err
+		}
+		return pay, m.settle(ctx, o, pay, commitStock)
+	}
+	pay.ExpiresAt = &exp
+	if err := m.payments.Create(ctx, pay); err != nil {
+		return nil, err
+	}
+	_, err = m.Jobs.Insert(ctx, expirePaymentArgs{PaymentID: pay.ID}, &river.InsertOpts{Queue: "sale", ScheduledAt: exp})
+	return pay, err
+}
+
 func (m *Module) pendingAmount(ctx context.Context, orderID id.ID) (int64, error) {
 	var n int64
 	err := m.DB.Raw(ctx, true).QueryRowContext(ctx, m.DB.Rebind(
@@ -179,13 +200,16 @@ func (m *Module) pendingAmount(ctx context.Context, orderID id.ID) (int64, error
 	return n, db.Classify(err)
 }
 
-// settle marks a payment succeeded and adds it to the order (o is being updated by the caller).
-// Cash goes into the shift's drawer. When the order is covered, it becomes PAID.
-func (m *Module) settle(ctx context.Context, o *Order, pay *Payment) error {
-	now := m.now()
-	pay.Status, pay.PaidAt, pay.UpdatedAt = PaymentSucceeded, &now, now
-	if _, err := m.DB.IDB(ctx).NewUpdate().Model(pay).Column("status", "paid_at", "updated_at").WherePK().Exec(ctx); err != nil {
-		return db.Classify(err)
+// settle adds a succeeded payment to the order (o is being updated by the caller), marking it
+// succeeded first unless it already is. Cash goes into the shift's drawer. When the order is
+// covered, it becomes PAID (see markPaid for commitStock).
+func (m *Module) settle(ctx context.Context, o *Order, pay *Payment, commitStock bool) error {
+	if pay.Status != PaymentSucceeded {
+		now := m.now()
+		pay.Status, pay.PaidAt, pay.UpdatedAt = PaymentSucceeded, &now, now
+		if _, err := m.DB.IDB(ctx).NewUpdate().Model(pay).Column("status", "paid_at", "updated_at").WherePK().Exec(ctx); err != nil {
+			return db.Classify(err)
+		}
 	}
 	o.PaidTotal += pay.Amount
 	if pay.Method == "CASH" {
@@ -197,21 +221,23 @@ func (m *Module) settle(ctx context.Context, o *Order, pay *Payment) error {
 	if o.PaidTotal < o.Total {
 		return nil
 	}
-	return m.markPaid(ctx, o)
+	return m.markPaid(ctx, o, commitStock)
 }
 
-// markPaid commits the stock, redeems the promotions of the order's final quote, publishes
-// PaymentSuccess for each tender, sends unsent lines to the kitchen, and completes the order
+// markPaid commits the stock (unless the caller does it itself: commitStock false), redeems
+// the promotions of the order's final quote, publishes PaymentSuccess for each tender, sends unsent lines to the kitchen, and completes the order
 // when nothing waits in the kitchen. All of it joins the caller's transaction: a promotion is
 // used exactly when its order is paid.
-func (m *Module) markPaid(ctx context.Context, o *Order) error {
+func (m *Module) markPaid(ctx context.Context, o *Order, commitStock bool) error {
 	if err := Move(o.Status, Paid); err != nil {
 		return err
 	}
 	now := m.now()
 	o.Status, o.PaidAt, o.ExpiresAt = Paid, &now, nil
-	if err := m.Stock.Commit(ctx, o.OrganizerID, o.ID); err != nil {
-		return err
+	if commitStock {
+		if err := m.Stock.Commit(ctx, o.OrganizerID, o.ID); err != nil {
+			return err
+		}
 	}
 	if len(o.PromotionIDs) > 0 {
 		var customer id.ID
@@ -237,14 +263,12 @@ func (m *Module) markPaid(ctx context.Context, o *Order) error {
 	if err != nil {
 		return err
 	}
+	// Only a food and drink merchant has a kitchen (SendToKitchen refuses the others).
+	waiting := false
 	if mer.Type == "FNB" {
-		if err := m.sendToKitchen(ctx, o); err != nil {
+		if waiting, err = m.sendToKitchen(ctx, o); err != nil {
 			return err
 		}
-	}
-	waiting, err := m.kitchenWaiting(ctx, o.ID)
-	if err != nil {
-		return err
 	}
 	if !waiting {
 		o.Status, o.CompletedAt = Completed, &now
@@ -285,6 +309,7 @@ type CallbackResult struct {
 // The attempt is read again under its order's row lock, the lock every change of an attempt's
 // status is made under, so concurrent deliveries of one callback apply it once.
 func (m *Module) ApplyCallback(ctx context.Context, cb Callback) (CallbackResult, error) {
+	ctx = memo.With(ctx) // the menu and the merchant are read once per operation
 	var res CallbackResult
 	if len(cb.Payload) == 0 {
 		cb.Payload = json.RawMessage(`{}`)
@@ -315,7 +340,7 @@ func (m *Module) ApplyCallback(ctx context.Context, cb Callback) (CallbackResult
 			if outcome != OutcomeApplied {
 				return errNothing // the order is left as it is
 			}
-			return m.settle(ctx, o, pay)
+			return m.settle(ctx, o, pay, true)
 		})
 		if err != nil && err != errNothing {
 			return err
