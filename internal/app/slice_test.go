@@ -161,7 +161,9 @@ func TestSaleSlice(t *testing.T) {
 	})
 }
 
-// TestCheckoutNeverOversells: 100 concurrent checkouts of orders that each need 1 of 10 units.
+// TestCheckoutNeverOversells: 100 concurrent checkouts of orders that each need 1 of 10 units,
+// twice: checked out to be paid later (stock reserved) and paid in cash in the checkout (stock
+// sold at once). Exactly 10 win each time and the shelf ends at 0, never below.
 func TestCheckoutNeverOversells(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		ctx := context.Background()
@@ -172,39 +174,57 @@ func TestCheckoutNeverOversells(t *testing.T) {
 		}
 		owner := e.Token(&auth.Principal{UserID: 9002, Roles: []auth.Role{auth.OrganizerOwner}, OrganizerID: org, Permissions: []string{"*"}})
 		mid := cafe.MerchantID.String()
-		tira := cafe.Variants["BK-TIRA"].String()
 		e.Must(201, apptest.Request{Method: "POST", Path: "/inventory-locations", Token: owner, Body: map[string]any{"merchantId": mid, "code": "STORE", "name": "Quầy"}})
-		e.Must(201, apptest.Request{Method: "POST", Path: "/inventory-counts", Token: owner,
-			Body: map[string]any{"merchantId": mid, "lines": []map[string]any{{"variantId": tira, "counted": 10}}}})
 		e.Must(201, apptest.Request{Method: "POST", Path: "/shifts/open", Token: owner, Body: map[string]any{"merchantId": mid, "openingFloat": 0}})
-		const n = 100
-		ids := make([]string, n)
-		for i := range ids {
-			ids[i] = e.Must(201, apptest.Request{Method: "POST", Path: "/sale-orders", Token: owner,
-				Body: map[string]any{"merchantId": mid, "type": "TAKE_AWAY", "lines": []map[string]any{{"variantId": tira, "quantity": 1}}}}).Map(t)["id"].(string)
-		}
-		var wg sync.WaitGroup
-		codes := make([]int, n)
-		for i := range ids {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				codes[i] = e.Do(apptest.Request{Method: "POST", Path: "/sale-orders/" + ids[i] + "/checkout", Token: owner}).Status
-			}(i)
-		}
-		wg.Wait()
-		won := 0
-		for _, c := range codes {
-			switch c {
-			case 200:
-				won++
-			case 422:
-			default:
-				t.Fatalf("checkout status %d: %s", c, e.Do(apptest.Request{Method: "POST", Path: "/sale-orders/" + ids[0] + "/checkout", Token: owner}).Body)
+		for _, mode := range []struct {
+			name, sku string
+			cash      bool
+		}{{"reserved", "BK-TIRA", false}, {"sold for cash", "BM-OPLA", true}} {
+			variant := cafe.Variants[mode.sku].String()
+			e.Must(201, apptest.Request{Method: "POST", Path: "/inventory-counts", Token: owner,
+				Body: map[string]any{"merchantId": mid, "lines": []map[string]any{{"variantId": variant, "counted": 10}}}})
+			const n = 100
+			ids := make([]string, n)
+			totals := make([]any, n)
+			for i := range ids {
+				o := e.Must(201, apptest.Request{Method: "POST", Path: "/sale-orders", Token: owner,
+					Body: map[string]any{"merchantId": mid, "type": "TAKE_AWAY", "lines": []map[string]any{{"variantId": variant, "quantity": 1}}}}).Map(t)
+				ids[i], totals[i] = o["id"].(string), o["total"]
 			}
-		}
-		if won != 10 {
-			t.Fatalf("%d checkouts won 10 units", won)
+			var wg sync.WaitGroup
+			replies := make([]*apptest.Response, n)
+			for i := range ids {
+				wg.Add(1)
+				go func(i int) {
+					defer wg.Done()
+					r := apptest.Request{Method: "POST", Path: "/sale-orders/" + ids[i] + "/checkout", Token: owner}
+					if mode.cash {
+						r.Body = map[string]any{"tenders": []map[string]any{{"method": "CASH", "amount": totals[i]}}}
+					}
+					replies[i] = e.Do(r)
+				}(i)
+			}
+			wg.Wait()
+			won := 0
+			for _, r := range replies {
+				switch r.Status {
+				case 200:
+					won++
+				case 422:
+				default:
+					t.Fatalf("%s: checkout status %d: %s", mode.name, r.Status, r.Body)
+				}
+			}
+			if won != 10 {
+				t.Fatalf("%s: %d checkouts won 10 units", mode.name, won)
+			}
+			var inv []map[string]any
+			e.Must(200, apptest.Request{Method: "GET", Token: owner,
+				Path: "/inventories?filter=" + url.QueryEscape(fmt.Sprintf(`{"where":{"variantId":"%s"}}`, variant))}).JSON(t, &inv)
+			onHand, reserved := inv[0]["quantityOnHand"].(float64), inv[0]["quantityReserved"].(float64)
+			if mode.cash && (onHand != 0 || reserved != 0) || !mode.cash && (onHand != 10 || reserved != 10) {
+				t.Fatalf("%s: on hand %v, reserved %v", mode.name, onHand, reserved)
+			}
 		}
 	})
 }

@@ -121,6 +121,11 @@ func (s saleStock) Commit(ctx context.Context, organizerID, orderID id.ID) error
 	return err
 }
 
+func (s saleStock) Sell(ctx context.Context, organizerID, merchantID, orderID id.ID, ls []sale.StockLine) error {
+	_, err := s.s.Sell(ctx, inventory.SellRequest{OrganizerID: organizerID, MerchantID: merchantID, Lines: lines(ls), Reference: orderID.String()})
+	return err
+}
+
 func (s saleStock) Return(ctx context.Context, organizerID, merchantID, orderID id.ID, ls []sale.StockLine) error {
 	adj := inventory.AdjustmentRequest{OrganizerID: organizerID, MerchantID: merchantID, Reason: "refund of order " + orderID.String()}
 	for _, l := range ls {

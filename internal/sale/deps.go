@@ -115,6 +115,9 @@ type Stock interface {
 	Release(ctx context.Context, organizerID, orderID id.ID, reason string) error
 	// Commit turns the order's holds into sales (on hand goes down).
 	Commit(ctx context.Context, organizerID, orderID id.ID) error
+	// Sell takes the lines off the shelf at once, all or nothing, for an order paid in the
+	// transaction that checks it out (Reserve and Commit in one, with nothing to expire).
+	Sell(ctx context.Context, organizerID, merchantID, orderID id.ID, lines []StockLine) error
 	// Return puts refunded units back on hand.
 	Return(ctx context.Context, organizerID, merchantID, orderID id.ID, lines []StockLine) error
 }

@@ -438,19 +438,18 @@ func (m *Module) Checkout(ctx context.Context, orderID id.ID, tenders []Tender) 
 				return err
 			}
 		}
-		paid := o.Status == Paid || o.Status == Completed
+		// Paid at once (a counter sale): the stock leaves the shelf now, with nothing held to
+		// expire. Otherwise it is held until the order is paid or expires.
+		if o.Status == Paid || o.Status == Completed {
+			if len(hold) > 0 {
+				return m.Stock.Sell(ctx, o.OrganizerID, o.MerchantID, o.ID, hold)
+			}
+			return nil
+		}
 		if len(hold) > 0 {
 			if err := m.Stock.Reserve(ctx, o.OrganizerID, o.MerchantID, o.ID, hold, exp); err != nil {
 				return err
 			}
-			if paid {
-				if err := m.Stock.Commit(ctx, o.OrganizerID, o.ID); err != nil {
-					return err
-				}
-			}
-		}
-		if paid {
-			return nil
 		}
 		_, err = m.Jobs.Insert(ctx, expireOrderArgs{OrderID: o.ID}, &river.InsertOpts{Queue: "sale", ScheduledAt: exp})
 		return err

@@ -41,6 +41,10 @@ func (c *stmtCache) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 		s.Close()
 		return other, nil
 	}
+	if len(c.m) >= c.max { // filled by others while this one was prepared: run it unprepared
+		s.Close()
+		return nil, nil
+	}
 	c.m[q] = s
 	return s, nil
 }

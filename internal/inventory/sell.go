@@ -1,0 +1,135 @@
+package inventory
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/banapos/bana/internal/platform/db"
+	"github.com/banapos/bana/internal/platform/errs"
+	"github.com/banapos/bana/internal/platform/id"
+)
+
+// DocOrder marks the tracking rows of a Sell: the order is the row's reference.
+const DocOrder = "ORDER"
+
+// SellRequest takes the stock of an order that is paid as it is checked out.
+type SellRequest struct {
+	OrganizerID id.ID
+	MerchantID  id.ID
+	LocationID  id.ID // 0: the merchant's default location
+	Reference   string
+	Lines       []StockLine
+}
+
+// SoldLine is one line a Sell took, with its FIFO cost of goods.
+type SoldLine struct {
+	VariantID   id.ID `json:"variantId"`
+	LocationID  id.ID `json:"locationId,omitempty"`
+	Quantity    int64 `json:"quantity"`
+	Tracked     bool  `json:"tracked"`
+	CostOfGoods int64 `json:"costOfGoods"`
+}
+
+// Sold is what a Sell did.
+type Sold struct {
+	Reference   string     `json:"reference"`
+	Lines       []SoldLine `json:"lines"`
+	CostOfGoods int64      `json:"costOfGoods"`
+}
+
+// Sell is Reserve and Commit in one, for a counter sale paid in the transaction that checks it
+// out: each line's on hand goes down when what is left still covers what others hold reserved,
+// a SALE row records it with its FIFO cost, and no reservation is written (none could expire).
+// All lines or none: a shortage is the same 422 as Reserve's, naming the line. A variant without
+// stock at the location that the merchant does not track is skipped. Items are changed in
+// variant order, so two sells cannot deadlock; the caller should sell last in its transaction,
+// so that a busy item's row stays locked only until the commit.
+func (s *Service) Sell(ctx context.Context, r SellRequest) (Sold, error) {
+	if err := checkTenantIDs(r.OrganizerID, r.MerchantID); err != nil {
+		return Sold{}, err
+	}
+	if r.Reference = strings.TrimSpace(r.Reference); r.Reference == "" || len(r.Reference) > 200 {
+		return Sold{}, errs.Field("body.reference", "is required (1-200 characters): the order the stock is for", r.Reference)
+	}
+	if len(r.Lines) == 0 || len(r.Lines) > MaxLines {
+		return Sold{}, errs.Field("body.lines", fmt.Sprintf("must hold 1 to %d lines", MaxLines), len(r.Lines))
+	}
+	for i, l := range r.Lines {
+		if l.VariantID <= 0 || l.Quantity <= 0 || l.Quantity > 1_000_000 {
+			return Sold{}, errs.Field(fmt.Sprintf("body.lines[%d]", i), "needs a variantId and a quantity of 1 to 1000000", nil)
+		}
+	}
+	order := make([]int, len(r.Lines))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(r.Lines[a].VariantID, r.Lines[b].VariantID) })
+	out := Sold{Reference: r.Reference, Lines: make([]SoldLine, len(r.Lines))}
+	err := s.st.inTx(ctx, func(ctx context.Context) error {
+		out.CostOfGoods = 0
+		loc, err := s.st.location(ctx, r.OrganizerID, r.MerchantID, r.LocationID)
+		if err != nil && !(r.LocationID == 0 && errs.KindOf(err) == errs.NotFound) {
+			return err
+		}
+		var rows []*InventoryTracking
+		for _, i := range order {
+			l := r.Lines[i]
+			out.Lines[i] = SoldLine{VariantID: l.VariantID, Quantity: l.Quantity}
+			if loc == nil { // no default location: only untracked variants can pass
+				tracked, err := s.st.tracked(ctx, r.MerchantID, l.VariantID)
+				if err != nil {
+					return err
+				}
+				if tracked {
+					return errs.RuleField("body.locationId", "merchant "+r.MerchantID.String()+" has no default location; name one", nil)
+				}
+				continue
+			}
+			it, ok, err := s.st.sell(ctx, loc.ID, l.VariantID, l.Quantity)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				cur, exists, err := s.st.itemAt(ctx, loc.ID, l.VariantID)
+				if err != nil {
+					return err
+				}
+				if !exists {
+					tracked, err := s.st.tracked(ctx, r.MerchantID, l.VariantID)
+					if err != nil {
+						return err
+					}
+					if !tracked {
+						continue
+					}
+				}
+				return shortage(fmt.Sprintf("body.lines[%d].quantity", i), l.VariantID, loc.Code, cur.QuantityOnHand-cur.QuantityReserved, l.Quantity)
+			}
+			m := movement{typ: Sale, onHand: -l.Quantity, doc: DocOrder, reference: r.Reference}
+			t, err := s.tracking(ctx, it, it.After, m)
+			if err != nil {
+				return err
+			}
+			if _, err := s.costs(ctx, it, t, m); err != nil {
+				return err
+			}
+			rows = append(rows, t)
+			out.Lines[i].Tracked, out.Lines[i].LocationID, out.Lines[i].CostOfGoods = true, loc.ID, t.CostAmount
+			out.CostOfGoods += t.CostAmount
+		}
+		return s.st.insertTrackings(ctx, rows)
+	})
+	return out, err
+}
+
+// sell takes qty off the item's on hand if what is left still covers its reservations.
+func (s *store) sell(ctx context.Context, locationID, variantID id.ID, qty int64) (itemRef, bool, error) {
+	q := s.db.Rebind(`UPDATE inventory_items SET quantity_on_hand = quantity_on_hand - ?, updated_at = ?
+WHERE location_id = ? AND variant_id = ? AND quantity_on_hand - quantity_reserved >= ?` + itemReturning)
+	it, ok, err := s.scanItem(s.db.Raw(ctx, true).QueryRowContext(ctx, q, qty, time.Now().UTC(), int64(locationID), int64(variantID), qty))
+	return it, ok, db.Classify(err)
+}
