@@ -66,11 +66,7 @@ func (m *Module) Create(ctx context.Context, r CreateOrder) (*Order, error) {
 		if err != nil {
 			return err
 		}
-		num, err := m.nextNumber(ctx, r.MerchantID, "order")
-		if err != nil {
-			return err
-		}
-		o := &Order{ID: r.ID, OrganizerID: mer.OrganizerID, MerchantID: mer.ID, ShiftID: shift.ID, Number: num, Type: r.Type,
+		o := &Order{ID: r.ID, OrganizerID: mer.OrganizerID, MerchantID: mer.ID, ShiftID: shift.ID, Type: r.Type,
 			TableCode: r.TableCode, Channel: r.Channel, Status: Draft, CustomerID: r.CustomerID,
 			PromotionCodes: strings.Join(r.PromotionCodes, ","), Note: r.Note, Currency: mer.Currency, CreatedBy: actor(ctx)}
 		if o.Currency == "" {
@@ -87,6 +83,11 @@ func (m *Module) Create(ctx context.Context, r CreateOrder) (*Order, error) {
 			if items, dirty, err = m.addLines(ctx, o, nil, r.Lines); err != nil {
 				return err
 			}
+		}
+		// The merchant's order number last: its counter row is locked until the commit, and
+		// every till of the merchant needs it.
+		if o.Number, err = m.nextNumber(ctx, r.MerchantID, "order"); err != nil {
+			return err
 		}
 		if err := m.orders.Create(ctx, o); err != nil {
 			return err
@@ -359,8 +360,8 @@ func (m *Module) ChangeItem(ctx context.Context, orderID, itemID id.ID, c ItemCh
 // Checkout moves a DRAFT order to PROCESSING: it re-prices, checks that the merchant is open,
 // every item active and the shift open, holds the stock until the order expires, and schedules
 // the expiry. Tenders given here are taken at once (a cash sale in one call), in the same
-// transaction and under the same order lock. The stock is reserved (and, when the tenders pay
-// the order, committed) last, so that a busy item's row is locked only for the end of the
+// transaction and under the same order lock. The stock is reserved (or, when the tenders pay
+// the order, sold) last, so that a busy item's row is locked only for the end of the
 // transaction, not for the payments and the kitchen tickets.
 func (m *Module) Checkout(ctx context.Context, orderID id.ID, tenders []Tender) (*Order, []Payment, error) {
 	ctx = memo.With(ctx) // the menu and the merchant are read once per operation
