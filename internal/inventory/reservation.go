@@ -162,20 +162,11 @@ func (s *Service) Reserve(ctx context.Context, r ReserveRequest) (Reserved, erro
 				return err
 			}
 			if !ok {
-				cur, exists, err := s.st.itemAt(ctx, loc.ID, l.VariantID)
-				if err != nil {
-					return err
+				skip, err := s.notTaken(ctx, loc, r.MerchantID, i, l)
+				if skip {
+					continue
 				}
-				if !exists {
-					tracked, err := s.st.tracked(ctx, r.MerchantID, l.VariantID)
-					if err != nil {
-						return err
-					}
-					if !tracked {
-						continue
-					}
-				}
-				return shortage(fmt.Sprintf("body.lines[%d].quantity", i), l.VariantID, loc.Code, cur.QuantityOnHand-cur.QuantityReserved, l.Quantity)
+				return err
 			}
 			if s.db.Dialect != db.Postgres {
 				res.OrganizerID, res.MerchantID, res.ItemID, res.LocationID, res.VariantID = it.OrganizerID, it.MerchantID, it.ID, it.LocationID, it.VariantID

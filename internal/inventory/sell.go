@@ -94,20 +94,11 @@ func (s *Service) Sell(ctx context.Context, r SellRequest) (Sold, error) {
 				return err
 			}
 			if !ok {
-				cur, exists, err := s.st.itemAt(ctx, loc.ID, l.VariantID)
-				if err != nil {
-					return err
+				skip, err := s.notTaken(ctx, loc, r.MerchantID, i, l)
+				if skip {
+					continue
 				}
-				if !exists {
-					tracked, err := s.st.tracked(ctx, r.MerchantID, l.VariantID)
-					if err != nil {
-						return err
-					}
-					if !tracked {
-						continue
-					}
-				}
-				return shortage(fmt.Sprintf("body.lines[%d].quantity", i), l.VariantID, loc.Code, cur.QuantityOnHand-cur.QuantityReserved, l.Quantity)
+				return err
 			}
 			m := movement{typ: Sale, onHand: -l.Quantity, doc: DocOrder, reference: r.Reference}
 			t, err := s.tracking(ctx, it, it.After, m)
@@ -132,4 +123,21 @@ func (s *store) sell(ctx context.Context, locationID, variantID id.ID, qty int64
 WHERE location_id = ? AND variant_id = ? AND quantity_on_hand - quantity_reserved >= ?` + itemReturning)
 	it, ok, err := s.scanItem(s.db.Raw(ctx, true).QueryRowContext(ctx, q, qty, time.Now().UTC(), int64(locationID), int64(variantID), qty))
 	return it, ok, db.Classify(err)
+}
+
+// notTaken explains why line i could not be taken at loc: skip when the merchant does not track
+// the variant (no stock item anywhere: the line passes), else the shortage naming the line and
+// what is available.
+func (s *Service) notTaken(ctx context.Context, loc *Location, merchantID id.ID, i int, l StockLine) (skip bool, err error) {
+	cur, exists, err := s.st.itemAt(ctx, loc.ID, l.VariantID)
+	if err != nil {
+		return false, err
+	}
+	if !exists {
+		tracked, err := s.st.tracked(ctx, merchantID, l.VariantID)
+		if err != nil || !tracked {
+			return err == nil, err
+		}
+	}
+	return false, shortage(fmt.Sprintf("body.lines[%d].quantity", i), l.VariantID, loc.Code, cur.QuantityOnHand-cur.QuantityReserved, l.Quantity)
 }
