@@ -56,12 +56,26 @@ func TestSeedDemo(t *testing.T) {
 		if o["total"].(float64) != 110000 || o["shiftId"] != d.ShiftID.String() {
 			t.Fatalf("order: total %v shift %v", o["total"], o["shiftId"])
 		}
+		for _, it := range o["items"].([]any) {
+			if id := it.(map[string]any)["id"]; id == "0" || id == nil || it.(map[string]any)["orderId"] != o["id"] {
+				t.Fatalf("a line of the new order's answer: %v", it)
+			}
+		}
 		o = e.Must(200, apptest.Request{Method: "POST", Path: "/sale-orders/" + o["id"].(string) + "/checkout", Token: tok,
 			Headers: map[string]string{"Idempotency-Key": "walk-1-pay"},
 			Body:    map[string]any{"tenders": []map[string]any{{"method": "CASH", "amount": 110000, "tendered": 200000}}}}).Map(t)
 		pay := o["payments"].([]any)[0].(map[string]any)
 		if o["status"] != "PAID" || pay["changeDue"].(float64) != 90000 {
 			t.Fatalf("paid: %v change %v", o["status"], pay["changeDue"])
+		}
+		// The answer shows the order as it now is: every line in the kitchen, as a later read shows it.
+		later := e.Must(200, apptest.Request{Method: "GET", Path: "/sale-orders/" + o["id"].(string) + "/view", Token: tok}).Map(t)
+		for i, it := range o["items"].([]any) {
+			it := it.(map[string]any)
+			if it["kitchenStatus"] != "QUEUED" || it["id"] == "0" || it["id"] != later["items"].([]any)[i].(map[string]any)["id"] ||
+				it["kitchenStatus"] != later["items"].([]any)[i].(map[string]any)["kitchenStatus"] {
+				t.Fatalf("line %d in the checkout's answer: %v, later %v", i, it, later["items"].([]any)[i])
+			}
 		}
 		// A second order paid with the exact cash: no tendered amount, no change.
 		o = e.Must(201, apptest.Request{Method: "POST", Path: "/sale-orders", Token: tok,

@@ -9,6 +9,7 @@ import (
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/banapos/bana/internal/platform/idempotency"
+	"github.com/banapos/bana/internal/platform/memo"
 	"github.com/banapos/bana/internal/platform/query"
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -30,9 +31,11 @@ func (m *Module) view(ctx context.Context, o *Order) (*OrderView, error) {
 	if err != nil {
 		return nil, err
 	}
-	pays, err := m.payments.Find(ctx, &query.Filter{Where: map[string]any{"orderId": o.ID.String()}, Order: []string{"createdAt ASC"}, Limit: query.MaxLimit}, query.ExcludeDeleted)
-	if err != nil {
-		return nil, err
+	pays, ok := memo.Get[[]Payment](ctx, paymentsKey{o.ID})
+	if !ok {
+		if pays, err = m.payments.Find(ctx, &query.Filter{Where: map[string]any{"orderId": o.ID.String()}, Order: []string{"createdAt ASC"}, Limit: query.MaxLimit}, query.ExcludeDeleted); err != nil {
+			return nil, err
+		}
 	}
 	return &OrderView{Order: *o, Items: items, Payments: pays}, nil
 }
@@ -53,6 +56,7 @@ type IdemHeader struct {
 // once runs an order operation at most once per Idempotency-Key and answers with the order's
 // view; a replay returns the first answer with Idempotency-Replayed set.
 func (m *Module) once(ctx context.Context, op, key string, request any, f func(ctx context.Context) (*Order, error)) (*orderOut, error) {
+	ctx = memo.With(ctx) // one memo for the operation and its answer
 	out, replayed, err := idempotency.Do(ctx, m.Idem, idempotency.Scope(ctx, op), key, request, func(ctx context.Context) (*orderOut, error) {
 		o, err := f(ctx)
 		if err != nil {

@@ -97,6 +97,12 @@ func (m *Module) sendToKitchen(ctx context.Context, o *Order) (waiting bool, err
 		strings.TrimSuffix(strings.Repeat("?, ", len(sent)), ", ")+")"), append([]any{KitchenQueued}, sent...)...); err != nil {
 		return false, db.Classify(err)
 	}
+	for i := range items {
+		if items[i].KitchenStatus == "" {
+			items[i].KitchenStatus = KitchenQueued
+		}
+	}
+	memo.Put(ctx, itemsKey{o.ID}, items)
 	for _, t := range tickets {
 		ticket := t
 		topic := topicKitchen(o.MerchantID, t.StationCode)

@@ -92,9 +92,10 @@ func (m *Module) Create(ctx context.Context, r CreateOrder) (*Order, error) {
 		if err := m.orders.Create(ctx, o); err != nil {
 			return err
 		}
-		if err := m.saveItems(ctx, items, dirty); err != nil {
+		if err := m.saveItems(ctx, o.ID, items, dirty); err != nil {
 			return err
 		}
+		memo.Put(ctx, paymentsKey{o.ID}, []Payment{}) // a new order has none
 		out = o
 		m.announce(ctx, "order.created", o)
 		return nil
@@ -105,7 +106,17 @@ func (m *Module) Create(ctx context.Context, r CreateOrder) (*Order, error) {
 // DefaultRegister is the register of a merchant with one till.
 const DefaultRegister = "MAIN"
 
+// itemsKey and paymentsKey remember, for the rest of an operation (platform/memo), an order's
+// lines and payments as the operation itself last wrote them, so that it does not read them back.
+type itemsKey struct{ order id.ID }
+type paymentsKey struct{ order id.ID }
+
+// loadItems returns the order's lines in position order: as this operation last wrote them, or
+// from the database.
 func (m *Module) loadItems(ctx context.Context, orderID id.ID) ([]Item, error) {
+	if items, ok := memo.Get[[]Item](ctx, itemsKey{orderID}); ok {
+		return slices.Clone(items), nil
+	}
 	return m.items.Find(ctx, &query.Filter{Where: map[string]any{"orderId": orderID.String()}, Order: []string{"position ASC"}, Limit: query.MaxLimit}, query.ExcludeDeleted)
 }
 
@@ -201,7 +212,7 @@ func (m *Module) reprice(ctx context.Context, o *Order, items []Item) error {
 	if err != nil {
 		return err
 	}
-	return m.saveItems(ctx, items, dirty)
+	return m.saveItems(ctx, o.ID, items, dirty)
 }
 
 // price quotes the order's lines and sets every line's figures and the order's totals in
@@ -250,8 +261,10 @@ func (m *Module) price(ctx context.Context, o *Order, items []Item) ([]int, erro
 }
 
 // saveItems writes the items at the indices: those without an id are inserted together in one
-// statement (and get their ids), the others are updated.
-func (m *Module) saveItems(ctx context.Context, items []Item, at []int) error {
+// statement (and get their ids), the others are updated. items is all the order's lines: the
+// operation's later reads of them (loadItems) get them from its memo.
+func (m *Module) saveItems(ctx context.Context, orderID id.ID, items []Item, at []int) error {
+	defer func() { memo.Put(ctx, itemsKey{orderID}, slices.Clone(items)) }() // with the ids given below
 	now := m.now()
 	var fresh []Item
 	for _, i := range at {
@@ -290,7 +303,7 @@ func (m *Module) AddItems(ctx context.Context, orderID id.ID, lines []LineInput)
 		if err != nil {
 			return err
 		}
-		return m.saveItems(ctx, items, dirty)
+		return m.saveItems(ctx, o.ID, items, dirty)
 	})
 	if err == nil {
 		m.announce(ctx, "order.updated", o)

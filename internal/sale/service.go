@@ -104,7 +104,9 @@ func (m *Module) Migrations() db.Migrations {
 	return db.Migrations{Module: "sale", Schema: "sale", FS: sub}
 }
 
-func (m *Module) now() time.Time { return m.Now().UTC() }
+// now is the module's clock at the databases' precision (microseconds), so that what an
+// operation keeps in memory and answers is what a later read returns.
+func (m *Module) now() time.Time { return m.Now().UTC().Truncate(time.Microsecond) }
 
 // actor is the user acting, 0 for the system.
 func actor(ctx context.Context) id.ID {
