@@ -336,7 +336,7 @@ func seedCmd(args []string) error {
 		fmt.Fprintf(w, "employee %s\t%s (%s)  id %s  PIN %s\n", s.Code, s.Name, s.Job, s.EmployeeID, s.PIN)
 	}
 	if d.ShiftID != 0 {
-		fmt.Fprintf(w, "shift\t%s (open, float 1,000,000 VND)\n", d.ShiftID)
+		fmt.Fprintf(w, "shift\t%s (open, float %d VND)\n", d.ShiftID, d.OpeningFloat)
 	} else {
 		fmt.Fprintf(w, "shift\talready open\n")
 	}

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/json"
+	"io"
+	"os"
 	"strings"
 	"testing"
 )
@@ -36,15 +39,40 @@ func TestStartupFailuresNameTheCause(t *testing.T) {
 }
 
 // TestSeedDemoCommand runs `bana seed demo` twice on the embedded default (SQLite in ./data):
-// the first run makes the café, the second finds it.
+// the first run makes the café, the second finds the same one and changes nothing.
 func TestSeedDemoCommand(t *testing.T) {
 	t.Chdir(t.TempDir())
 	t.Setenv("APP_ENV_LOG_LEVEL", "warn")
-	if err := run([]string{"seed", "demo", "--password", "cafe-demo-2026"}); err != nil {
-		t.Fatal(err)
+	seed := func(args ...string) map[string]any {
+		t.Helper()
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := make(chan []byte)
+		go func() { b, _ := io.ReadAll(r); read <- b }() // drained as it is written: a pipe holds little
+		stdout := os.Stdout
+		os.Stdout = w
+		runErr := run(append([]string{"seed", "demo", "--json"}, args...))
+		os.Stdout = stdout
+		w.Close()
+		raw := <-read
+		if runErr != nil {
+			t.Fatal(runErr)
+		}
+		var out map[string]any
+		if err := json.Unmarshal(raw, &out); err != nil {
+			t.Fatalf("seed output %q: %v", raw, err)
+		}
+		return out
 	}
-	if err := run([]string{"seed", "demo", "--json"}); err != nil {
-		t.Fatal(err)
+	first := seed("--password", "cafe-demo-2026")
+	if first["created"] != true || first["ownerPassword"] != "cafe-demo-2026" || first["shiftId"] == nil || len(first["staff"].([]any)) != 3 {
+		t.Fatalf("first seed: %v", first)
+	}
+	again := seed()
+	if again["created"] != false || again["merchantId"] != first["merchantId"] || again["ownerPassword"] != nil {
+		t.Fatalf("second seed: %v", again)
 	}
 	if err := run([]string{"seed", "sideways"}); err == nil {
 		t.Error("unknown seed accepted")

@@ -41,7 +41,8 @@ type DemoSeed struct {
 	OwnerPassword string                `json:"ownerPassword,omitempty"` // only when the seed created the owner
 	Staff         []DemoStaff           `json:"staff"`
 	LocationID    id.ID                 `json:"locationId"`
-	ShiftID       id.ID                 `json:"shiftId,omitempty"` // 0 when a shift was already open
+	ShiftID       id.ID                 `json:"shiftId,omitempty"`      // 0 when a shift was already open
+	OpeningFloat  int64                 `json:"openingFloat,omitempty"` // of the shift the seed opened
 	PriceRules    int                   `json:"priceRulesCreated"`
 	Catalog       *commerce.DemoCatalog `json:"catalog"`
 	Created       bool                  `json:"created"` // false: everything was there already
@@ -133,7 +134,7 @@ func (a *App) SeedDemo(ctx context.Context, o DemoOptions) (*DemoSeed, error) {
 	shift, err := a.Sale.OpenShift(ctx, sale.OpenShiftRequest{MerchantID: cat.MerchantID, OpeningFloat: o.OpeningFloat})
 	switch {
 	case err == nil:
-		out.ShiftID = shift.ID
+		out.ShiftID, out.OpeningFloat = shift.ID, shift.OpeningFloat
 		out.Created = true
 	case errs.KindOf(err) != errs.Conflict:
 		return nil, fmt.Errorf("demo shift: %w", err)

@@ -134,12 +134,8 @@ func (s *Service) Reserve(ctx context.Context, r ReserveRequest) (Reserved, erro
 			l := r.Lines[i]
 			out.Lines[i] = ReservedLine{VariantID: l.VariantID, Quantity: l.Quantity}
 			if loc == nil { // no default location: only untracked variants can pass
-				tracked, err := s.st.tracked(ctx, r.MerchantID, l.VariantID)
-				if err != nil {
+				if skip, err := s.notTaken(ctx, nil, r.MerchantID, i, l); !skip {
 					return err
-				}
-				if tracked {
-					return errs.RuleField("body.locationId", "merchant "+r.MerchantID.String()+" has no default location; name one", nil)
 				}
 				continue
 			}

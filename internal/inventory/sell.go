@@ -80,12 +80,8 @@ func (s *Service) Sell(ctx context.Context, r SellRequest) (Sold, error) {
 			l := r.Lines[i]
 			out.Lines[i] = SoldLine{VariantID: l.VariantID, Quantity: l.Quantity}
 			if loc == nil { // no default location: only untracked variants can pass
-				tracked, err := s.st.tracked(ctx, r.MerchantID, l.VariantID)
-				if err != nil {
+				if skip, err := s.notTaken(ctx, nil, r.MerchantID, i, l); !skip {
 					return err
-				}
-				if tracked {
-					return errs.RuleField("body.locationId", "merchant "+r.MerchantID.String()+" has no default location; name one", nil)
 				}
 				continue
 			}
@@ -125,10 +121,17 @@ WHERE location_id = ? AND variant_id = ? AND quantity_on_hand - quantity_reserve
 	return it, ok, db.Classify(err)
 }
 
-// notTaken explains why line i could not be taken at loc: skip when the merchant does not track
-// the variant (no stock item anywhere: the line passes), else the shortage naming the line and
-// what is available.
+// notTaken explains why line i could not be taken at loc (nil: the merchant has no default
+// location): skip when the merchant does not track the variant (no stock item anywhere: the line
+// passes), else the shortage naming the line and what is available, or the missing location.
 func (s *Service) notTaken(ctx context.Context, loc *Location, merchantID id.ID, i int, l StockLine) (skip bool, err error) {
+	if loc == nil {
+		tracked, err := s.st.tracked(ctx, merchantID, l.VariantID)
+		if err != nil || !tracked {
+			return err == nil, err
+		}
+		return false, errs.RuleField("body.locationId", "merchant "+merchantID.String()+" has no default location; name one", nil)
+	}
 	cur, exists, err := s.st.itemAt(ctx, loc.ID, l.VariantID)
 	if err != nil {
 		return false, err
