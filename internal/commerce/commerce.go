@@ -63,6 +63,8 @@ type Module struct {
 	infos         *query.Table[ProductInfo]
 	variants      *query.Table[ProductVariant]
 	identifiers   *query.Table[ProductIdentifier]
+
+	catalog *catalogCache // what sale and pricing read of a merchant, by catalog version
 }
 
 // Read-only fields of each table beyond id, organizerId and the timestamps: a PUT or PATCH
@@ -83,7 +85,7 @@ func New(d Deps) *Module {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	m := &Module{db: d.DB, ids: d.IDs, bus: d.Events, tokens: d.Tokens, log: d.Log, now: time.Now}
+	m := &Module{db: d.DB, ids: d.IDs, bus: d.Events, tokens: d.Tokens, log: d.Log, now: time.Now, catalog: newCatalogCache(4096)}
 	tenant := query.Tenant{Organizer: "organizerId", Merchant: "merchantId"}
 	opts := func(readOnly []string, order ...string) query.Options {
 		return query.Options{Tenant: tenant, ReadOnly: readOnly, Order: order}

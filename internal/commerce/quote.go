@@ -116,11 +116,24 @@ func (m *Module) Merchant(ctx context.Context, merchantID id.ID) (MerchantInfo, 
 	if mi, ok := memo.Get[MerchantInfo](ctx, key); ok {
 		return mi, nil
 	}
-	mer, err := m.merchants.Get(ctx, merchantID, query.ExcludeDeleted)
+	version, err := m.catalogVersion(ctx, merchantID)
 	if err != nil {
 		return MerchantInfo{}, err
 	}
-	mi := merchantInfo(mer)
+	mi, ok := m.catalog.merchant(merchantID, version)
+	if !ok {
+		m.catalog.reads.Add(1)
+		mer, err := m.merchants.Get(auth.System(ctx), merchantID, query.ExcludeDeleted)
+		if err != nil {
+			return MerchantInfo{}, err
+		}
+		mi = merchantInfo(mer)
+		m.catalog.putMerchant(version, mi)
+	}
+	// The caller's scope, as the merchants table applies it to a read.
+	if sc := auth.ScopeOf(ctx); !sc.AllowsMerchant(mi.OrganizerID, mi.ID) {
+		return MerchantInfo{}, errs.Wrap(errs.NotFound, "merchant "+merchantID.String()+" not found", errs.ErrNotFound)
+	}
 	memo.Put(ctx, key, mi)
 	return mi, nil
 }
@@ -164,7 +177,8 @@ func merchantInfo(mer *Merchant) MerchantInfo {
 // an inactive one is present with Active false. Three queries whatever the number of variants,
 // plus one per level of category nesting.
 //
-// Within an operation with a memo (platform/memo), variants already read are not read again.
+// Within an operation with a memo (platform/memo), variants already read are not read again;
+// across operations they come from the catalog cache while the merchant's catalog is unchanged.
 func (m *Module) VariantsForQuote(ctx context.Context, merchantID id.ID, variantIDs []id.ID) (map[id.ID]VariantInfo, error) {
 	out := map[id.ID]VariantInfo{}
 	if len(variantIDs) == 0 {
@@ -181,11 +195,28 @@ func (m *Module) VariantsForQuote(ctx context.Context, merchantID id.ID, variant
 	if len(missing) == 0 {
 		return out, nil
 	}
-	read, err := m.variantsForQuote(ctx, merchantID, missing)
+	version, err := m.catalogVersion(ctx, merchantID)
 	if err != nil {
 		return nil, err
 	}
+	read, uncached := m.catalog.variants(merchantID, version, missing)
+	if len(uncached) > 0 {
+		m.catalog.reads.Add(1)
+		fresh, err := m.variantsForQuote(auth.System(ctx), merchantID, uncached)
+		if err != nil {
+			return nil, err
+		}
+		m.catalog.putVariants(merchantID, version, fresh)
+		for v, vi := range fresh {
+			read[v] = vi
+		}
+	}
+	// The caller's scope, as variantsForQuote applies it in SQL.
+	sc := auth.ScopeOf(ctx)
 	for v, vi := range read {
+		if !sc.All && (!sc.AllowsMerchant(sc.OrganizerID, merchantID) || vi.OrganizerID != sc.OrganizerID) {
+			continue
+		}
 		out[v] = vi
 		memo.Put(ctx, scopeKey(ctx, 'v', merchantID, v), vi)
 	}

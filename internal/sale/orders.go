@@ -111,6 +111,11 @@ const DefaultRegister = "MAIN"
 type itemsKey struct{ order id.ID }
 type paymentsKey struct{ order id.ID }
 
+// succeededKey remembers the order's succeeded payments while the operation knows them all: a
+// checkout starts from none (a DRAFT order has no succeeded payment) and adds each tender it
+// settles, so marking the order paid does not read them back.
+type succeededKey struct{ order id.ID }
+
 // loadItems returns the order's lines in position order: as this operation last wrote them, or
 // from the database.
 func (m *Module) loadItems(ctx context.Context, orderID id.ID) ([]Item, error) {
@@ -436,6 +441,9 @@ func (m *Module) Checkout(ctx context.Context, orderID id.ID, tenders []Tender) 
 		now := m.now()
 		exp := now.Add(m.Expiry)
 		o.Status, o.CheckedOutAt, o.ExpiresAt = Processing, &now, &exp
+		if o.PaidTotal == 0 {
+			memo.Put(ctx, succeededKey{o.ID}, []Payment{})
+		}
 		var pending int64
 		for i, t := range tenders {
 			p, err := m.payLocked(ctx, o, provs[i], t, pending, false)

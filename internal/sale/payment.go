@@ -212,6 +212,9 @@ func (m *Module) settle(ctx context.Context, o *Order, pay *Payment, commitStock
 		}
 	}
 	o.PaidTotal += pay.Amount
+	if known, ok := memo.Get[[]Payment](ctx, succeededKey{o.ID}); ok {
+		memo.Put(ctx, succeededKey{o.ID}, append(slices.Clip(known), *pay))
+	}
 	if pay.Method == "CASH" {
 		if err := m.movements.Create(ctx, &CashMovement{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, ShiftID: o.ShiftID,
 			Kind: "SALE", Amount: pay.Amount, ReferenceID: &pay.ID, CreatedBy: actor(ctx)}); err != nil {
@@ -248,9 +251,12 @@ func (m *Module) markPaid(ctx context.Context, o *Order, commitStock bool) error
 			return fmt.Errorf("redeem the promotions of order %s: %w", o.ID, err)
 		}
 	}
-	pays, err := m.payments.Find(ctx, &query.Filter{Where: map[string]any{"orderId": o.ID.String(), "status": PaymentSucceeded}, Limit: query.MaxLimit}, query.ExcludeDeleted)
-	if err != nil {
-		return err
+	pays, known := memo.Get[[]Payment](ctx, succeededKey{o.ID})
+	if !known {
+		var err error
+		if pays, err = m.payments.Find(ctx, &query.Filter{Where: map[string]any{"orderId": o.ID.String(), "status": PaymentSucceeded}, Limit: query.MaxLimit}, query.ExcludeDeleted); err != nil {
+			return err
+		}
 	}
 	for _, p := range pays {
 		if _, err := m.Events.Publish(ctx, events.PaymentSuccess{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, OrderID: o.ID,

@@ -25,7 +25,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
@@ -123,7 +122,7 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres at %s is unreachable: %w", redact(o.PostgresDSN), err)
 	}
-	sqldb := stdlib.OpenDBFromPool(pool)
+	sqldb := openPgSQL(pool)
 	b := bun.NewDB(sqldb, pgdialect.New())
 	return &DB{Dialect: Postgres, W: b, R: b, Pool: pool, statements: statements}, nil
 }

@@ -2,16 +2,17 @@
 // the key, a hash of the request and the response are stored in the same transaction as the
 // effect. A repeat with the same key and request returns the first response; with a different
 // request it is a 409. A failed request stores nothing, so it can be retried with its key.
-// Concurrent repeats wait for the first (PostgreSQL blocks the second insert on the key; SQLite
-// has one writer) and then replay it.
+// Concurrent repeats commit one effect: the others roll theirs back and replay it.
 package idempotency
 
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"time"
 
@@ -70,44 +71,34 @@ func Scope(ctx context.Context, operation string) string {
 // request is any JSON-encodable value identifying the request (usually the body and path
 // parameters); out is the operation's output, stored as JSON and decoded again on a replay.
 // replayed tells whether the stored response was returned.
+//
+// When Do owns the transaction (ctx carries none), the key is written once, with the response,
+// after fn: one statement per request. A repeat that finds the key taken, by an earlier request
+// or by a concurrent one that committed first, rolls its own work back and answers with the
+// stored response; so does a repeat whose fn fails because the first already happened (an
+// order already paid). Inside a caller's transaction, which Do cannot roll back alone, the key
+// is reserved before fn runs and the response stored after it.
 func Do[O any](ctx context.Context, s *Store, scope, key string, request any, fn func(ctx context.Context) (*O, error)) (out *O, replayed bool, err error) {
 	if len(key) > MaxKeyLength {
 		return nil, false, errs.Field("header.Idempotency-Key", "is longer than 200 characters", nil)
 	}
-	err = s.db.InTx(ctx, func(ctx context.Context) error {
-		if key == "" {
+	if key == "" {
+		err = s.db.InTx(ctx, func(ctx context.Context) error {
 			out, err = fn(ctx)
 			return err
-		}
-		raw, err := json.Marshal(request)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(raw)
-		hash := hex.EncodeToString(sum[:])
-		q := s.db.Raw(ctx, true)
-		res, err := q.ExecContext(ctx, s.db.Rebind(
-			"INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at) VALUES (?, ?, ?, '', ?) ON CONFLICT DO NOTHING"),
-			scope, key, hash, time.Now().UTC())
-		if err != nil {
-			return db.Classify(err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			var storedHash, response string
-			if err := q.QueryRowContext(ctx, s.db.Rebind("SELECT request_hash, response FROM idempotency_keys WHERE scope = ? AND key = ?"),
-				scope, key).Scan(&storedHash, &response); err != nil {
-				return db.Classify(err)
-			}
-			if storedHash != hash {
-				return ErrKeyReused
-			}
-			out = new(O)
-			if err := json.Unmarshal([]byte(response), out); err != nil {
-				return err
-			}
-			replayed = true
-			return nil
-		}
+		})
+		return out, false, err
+	}
+	raw, err := json.Marshal(request)
+	if err != nil {
+		return nil, false, err
+	}
+	sum := sha256.Sum256(raw)
+	hash := hex.EncodeToString(sum[:])
+	if db.InTransaction(ctx) {
+		return reserveFirst(ctx, s, scope, key, hash, fn)
+	}
+	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		if out, err = fn(ctx); err != nil {
 			return err
 		}
@@ -115,13 +106,91 @@ func Do[O any](ctx context.Context, s *Store, scope, key string, request any, fn
 		if err != nil {
 			return err
 		}
-		_, err = q.ExecContext(ctx, s.db.Rebind("UPDATE idempotency_keys SET response = ? WHERE scope = ? AND key = ?"), string(stored), scope, key)
-		return db.Classify(err)
+		res, err := s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(
+			"INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"),
+			scope, key, hash, string(stored), time.Now().UTC())
+		if err != nil {
+			return db.Classify(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errTaken // roll fn's work back: the key's first request has the answer
+		}
+		return nil
 	})
+	if err == nil {
+		return out, false, nil
+	}
+	prev, found, lerr := s.lookup(ctx, scope, key)
+	switch {
+	case lerr != nil:
+		return nil, false, lerr
+	case !found && err == errTaken:
+		return nil, false, errs.New(errs.Conflict, "Idempotency-Key is in use by another request; retry")
+	case !found:
+		return nil, false, err // fn failed and no request has the key: nothing stored, retry allowed
+	}
+	return replay[O](prev, hash)
+}
+
+// errTaken rolls back a request whose key a committed request already holds.
+var errTaken = errs.New(errs.Conflict, "idempotency key taken")
+
+type stored struct{ hash, response string }
+
+// lookup reads a committed key.
+func (s *Store) lookup(ctx context.Context, scope, key string) (stored, bool, error) {
+	var st stored
+	err := s.db.Raw(ctx, true).QueryRowContext(ctx, s.db.Rebind("SELECT request_hash, response FROM idempotency_keys WHERE scope = ? AND key = ?"),
+		scope, key).Scan(&st.hash, &st.response)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, false, nil
+	}
+	if err != nil {
+		return st, false, db.Classify(err)
+	}
+	return st, true, nil
+}
+
+// replay answers a repeat with the stored response, or 409 when the key came with another request.
+func replay[O any](prev stored, hash string) (*O, bool, error) {
+	if prev.hash != hash {
+		return nil, false, ErrKeyReused
+	}
+	out := new(O)
+	if err := json.Unmarshal([]byte(prev.response), out); err != nil {
+		return nil, false, err
+	}
+	return out, true, nil
+}
+
+// reserveFirst is Do inside a caller's transaction: the key is inserted before fn, so a
+// concurrent repeat waits on it (PostgreSQL blocks the second insert; SQLite has one writer),
+// and the response is stored after fn.
+func reserveFirst[O any](ctx context.Context, s *Store, scope, key, hash string, fn func(ctx context.Context) (*O, error)) (*O, bool, error) {
+	q := s.db.Raw(ctx, true)
+	res, err := q.ExecContext(ctx, s.db.Rebind(
+		"INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at) VALUES (?, ?, ?, '', ?) ON CONFLICT DO NOTHING"),
+		scope, key, hash, time.Now().UTC())
+	if err != nil {
+		return nil, false, db.Classify(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		prev, _, err := s.lookup(ctx, scope, key)
+		if err != nil {
+			return nil, false, err
+		}
+		return replay[O](prev, hash)
+	}
+	out, err := fn(ctx)
 	if err != nil {
 		return nil, false, err
 	}
-	return out, replayed, nil
+	resp, err := json.Marshal(out)
+	if err != nil {
+		return nil, false, err
+	}
+	_, err = q.ExecContext(ctx, s.db.Rebind("UPDATE idempotency_keys SET response = ? WHERE scope = ? AND key = ?"), string(resp), scope, key)
+	return out, false, db.Classify(err)
 }
 
 type purgeArgs struct{}
