@@ -235,10 +235,12 @@ type targetResult struct {
 	scenarios []scenarioResult
 	// One order at a time: the latency of each request with nothing else running.
 	seqCreate, seqCheckout latencies
+	seqSale                latencies // counter sales, one at a time
 	// Statements.
 	idleRate         float64 // statements/s with no requests (River's polling)
 	create, checkout stmtCount
-	attributed       float64 // per order, from the pass start until the jobs drained, minus idle
+	sale             stmtCount // a counter sale
+	attributed       float64   // per order, from the pass start until the jobs drained, minus idle
 	seqOrders        int
 	seqErrors        int
 	jobs             map[string]int // River jobs by state and kind at the end
@@ -324,11 +326,18 @@ func runTarget(ctx context.Context, o options, target string) (*targetResult, er
 	}
 	f := shops[0]
 
+	counter := make([]*flow, len(shops))
+	for i, s := range shops {
+		c := *s
+		c.counter = true
+		counter[i] = &c
+	}
 	res := &targetResult{target: target}
 	for _, sc := range []struct {
 		name  string
 		shops []*flow
-	}{{"one café", shops[:1]}, {fmt.Sprintf("%d cafés", len(shops)), shops}} {
+	}{{"one café", shops[:1]}, {fmt.Sprintf("%d cafés", len(shops)), shops},
+		{"counter sale, one café", counter[:1]}, {fmt.Sprintf("counter sale, %d cafés", len(shops)), counter}} {
 		r, err := measure(ctx, o, a.DB, dbName, target, sc.name, sc.shops)
 		if err != nil {
 			return nil, err
@@ -383,6 +392,28 @@ func runTarget(ctx context.Context, o options, target string) (*targetResult, er
 		res.attributed = (float64(passStmts) - res.idleRate*passTime.Seconds()) / float64(res.seqOrders)
 	}
 	res.create, res.checkout = summarize(creates), summarize(checkouts)
+	// The same count for counter sales (one request per order).
+	var sales []int64
+	for i := range o.sequential {
+		before := a.DB.Statements()
+		var n int64
+		err := counter[0].once(fmt.Sprintf("seq-sale-%d", i), func(string) { n = a.DB.Statements() - before }, func(step string, d time.Duration) {
+			if step == "sale" {
+				res.seqSale = append(res.seqSale, d)
+			}
+		})
+		if err != nil {
+			res.seqErrors++
+			log.Printf("%s: sequential counter sale %d: %v", target, i, err)
+			continue
+		}
+		sales = append(sales, n)
+	}
+	res.sale = summarize(sales)
+	slices.Sort(res.seqSale)
+	if _, err := drain(ctx, a.DB); err != nil {
+		return nil, err
+	}
 	slices.Sort(res.seqCreate)
 	slices.Sort(res.seqCheckout)
 	if res.jobs, err = jobStates(ctx, a.DB); err != nil {
@@ -510,8 +541,28 @@ func seedShop(ctx context.Context, a *app.App, hc *http.Client, base string, org
 	if err != nil {
 		return nil, err
 	}
-	return &flow{c: c, order: order}, nil
+	// The till knows the total before it sells at the counter: learn it from a draft, cancelled.
+	var draft orderView
+	if err := c.call("POST", "/sale-orders", json.RawMessage(order), &draft); err != nil {
+		return nil, err
+	}
+	if err := c.call("POST", "/sale-orders/"+draft.ID+"/cancel", map[string]any{"reason": "priced"}, nil); err != nil {
+		return nil, err
+	}
+	var body map[string]any
+	if err := json.Unmarshal(order, &body); err != nil {
+		return nil, err
+	}
+	body["tenders"] = []map[string]any{{"method": "CASH", "amount": draft.Total, "tendered": tenderedFor(draft.Total)}}
+	sale, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	return &flow{c: c, order: order, sale: sale, total: draft.Total}, nil
 }
+
+// tenderedFor is the cash a customer hands over: the total rounded up to 10,000 VND.
+func tenderedFor(total int64) int64 { return (total + 9999) / 10000 * 10000 }
 
 // drain waits (up to a minute) until River has no job available or running. It returns how
 // many statements it ran to find out.
@@ -619,8 +670,11 @@ func (c *client) call(method, path string, body, out any) error {
 
 // flow is the checkout flow of one order.
 type flow struct {
-	c     *client
-	order []byte
+	c       *client
+	order   []byte
+	counter bool   // a counter sale: the order with its cash tender in one request
+	sale    []byte // the counter sale's body: the order and a CASH tender of total
+	total   int64  // the order's total, learned when the café is seeded
 }
 
 type orderView struct {
@@ -647,6 +701,9 @@ func (e *flowError) Error() string { return e.kind + ": " + e.body }
 // once runs one order: create, then checkout paying cash. after is called after each step
 // (for counting); lat receives the latency of each step.
 func (f *flow) once(key string, after func(step string), lat func(step string, d time.Duration)) error {
+	if f.counter {
+		return f.sell(key, after, lat)
+	}
 	t0 := time.Now()
 	st, b, err := f.c.do("POST", "/sale-orders", key+"-create", f.order)
 	d := time.Since(t0)
@@ -666,7 +723,7 @@ func (f *flow) once(key string, after func(step string), lat func(step string, d
 	if lat != nil {
 		lat("create", d)
 	}
-	tendered := (o.Total + 9999) / 10000 * 10000
+	tendered := tenderedFor(o.Total)
 	body, err := json.Marshal(map[string]any{"tenders": []map[string]any{{"method": "CASH", "amount": o.Total, "tendered": tendered}}})
 	if err != nil {
 		return err
@@ -701,6 +758,41 @@ func (f *flow) once(key string, after func(step string), lat func(step string, d
 	return nil
 }
 
+// sell runs one counter sale: the order with its cash tender in one request, answered PAID or
+// COMPLETED with one succeeded cash payment of the total and the right change. Its latency is
+// reported as the step "sale".
+func (f *flow) sell(key string, after func(step string), lat func(step string, d time.Duration)) error {
+	t0 := time.Now()
+	st, b, err := f.c.do("POST", "/sale-orders", key+"-sale", f.sale)
+	d := time.Since(t0)
+	if after != nil {
+		after("sale")
+	}
+	if err != nil {
+		return &flowError{kind: "sale: transport", body: err.Error()}
+	}
+	if st != http.StatusCreated {
+		return &flowError{kind: "sale: " + strconv.Itoa(st), body: string(b)}
+	}
+	var p orderView
+	if err := json.Unmarshal(b, &p); err != nil {
+		return &flowError{kind: "sale: bad JSON", body: string(b)}
+	}
+	if p.Status != "PAID" && p.Status != "COMPLETED" {
+		return &flowError{kind: "sale: status " + p.Status, body: string(b)}
+	}
+	tendered := tenderedFor(f.total)
+	if len(p.Items) != 3 || p.Total != f.total || len(p.Payments) != 1 || p.Payments[0].Method != "CASH" || p.Payments[0].Status != "SUCCEEDED" ||
+		p.Payments[0].Amount != f.total || p.Payments[0].Tendered != tendered || p.Payments[0].ChangeDue != tendered-f.total {
+		return &flowError{kind: "sale: wrong order, payment or change", body: string(b)}
+	}
+	if lat != nil {
+		lat("sale", d)
+		lat("flow", d)
+	}
+	return nil
+}
+
 // load runs clients closed loops of the flow for length, client i ordering at shop i modulo
 // their number.
 func load(shops []*flow, clients int, length time.Duration, phase string) loadResult {
@@ -719,7 +811,7 @@ func load(shops []*flow, clients int, length time.Duration, phase string) loadRe
 			l, f := &lats[i], shops[i%len(shops)]
 			record := func(step string, d time.Duration) {
 				switch step {
-				case "create":
+				case "create", "sale":
 					l.create = append(l.create, d)
 				case "checkout":
 					l.co = append(l.co, d)
@@ -1084,7 +1176,11 @@ func render(o options, run runInfo, rs []*targetResult) string {
 	fmt.Fprintf(&b, "- **one café**: every client sells at the same café, as the tills of one busy shop would: every order takes the "+
 		"café's next order number and reserves the same two stock items, so orders contend on those rows.\n")
 	fmt.Fprintf(&b, "- **%d cafés**: each client sells at a café of its own (one organizer each): no row is shared between clients, "+
-		"the server's and the database's capacity without contention.\n\n", o.clients)
+		"the server's and the database's capacity without contention.\n", o.clients)
+	fmt.Fprintf(&b, "- **counter sale**, at one café and at %d: the same order sold in **one request**, `POST /api/sale-orders` with the "+
+		"lines and the CASH tender (`tenders`), which creates, checks out and pays it in one transaction, as a café's till rings up "+
+		"and takes cash in one tap (the till knows the total: here from a draft priced when the café was seeded). An order counts "+
+		"when it answers PAID or COMPLETED with the same checks.\n\n", o.clients)
 
 	fmt.Fprintf(&b, "| database | scenario | orders/s | p50 | p95 | p99 | errors | vs pgbench TPC-B |\n|---|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rs {
@@ -1100,12 +1196,13 @@ func render(o options, run runInfo, rs []*targetResult) string {
 				ms(sc.load.flow.pct(0.50)), ms(sc.load.flow.pct(0.95)), ms(sc.load.flow.pct(0.99)), sc.load.failed, ratio)
 		}
 	}
-	fmt.Fprintf(&b, "\nLatency of the whole flow (both requests) of the orders that succeeded, seen by the client (nearest rank). Per request:\n\n")
+	fmt.Fprintf(&b, "\nLatency of the whole flow (both requests, or the one request of a counter sale) of the orders that succeeded, "+
+		"seen by the client (nearest rank). Per request (a counter sale's one request under *create*):\n\n")
 	fmt.Fprintf(&b, "| database | scenario | create p50 | create p99 | checkout p50 | checkout p99 |\n|---|---|---:|---:|---:|---:|\n")
 	for _, r := range rs {
 		for _, sc := range r.scenarios {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", r.target, sc.name, ms(sc.load.create.pct(0.5)), ms(sc.load.create.pct(0.99)),
-				ms(sc.load.co.pct(0.5)), ms(sc.load.co.pct(0.99)))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", r.target, sc.name, msOf(sc.load.create, 0.5), msOf(sc.load.create, 0.99),
+				msOf(sc.load.co, 0.5), msOf(sc.load.co, 0.99))
 		}
 	}
 	secs := int(o.duration.Seconds())
@@ -1135,14 +1232,16 @@ func render(o options, run runInfo, rs []*targetResult) string {
 
 	fmt.Fprintf(&b, "\n## Where the time goes\n\n")
 	fmt.Fprintf(&b, "One order at a time (the statement-counting pass below: one client, no other requests):\n\n")
-	fmt.Fprintf(&b, "| database | create p50 | checkout p50 | order p50 | one client's ceiling |\n|---|---:|---:|---:|---:|\n")
+	fmt.Fprintf(&b, "| database | create p50 | checkout p50 | order p50 | one client's ceiling | counter sale p50 | its ceiling |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rs {
-		c, k := r.seqCreate.pct(0.5), r.seqCheckout.pct(0.5)
-		ceiling := "n/a"
-		if c+k > 0 {
-			ceiling = fmt.Sprintf("%.0f orders/s", 1/(c+k).Seconds())
+		c, k, one := r.seqCreate.pct(0.5), r.seqCheckout.pct(0.5), r.seqSale.pct(0.5)
+		ceiling := func(d time.Duration) string {
+			if d <= 0 {
+				return "n/a"
+			}
+			return fmt.Sprintf("%.0f orders/s", 1/d.Seconds())
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.target, ms(c), ms(k), ms(c+k), ceiling)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", r.target, ms(c), ms(k), ms(c+k), ceiling(c+k), ms(one), ceiling(one))
 	}
 	for _, r := range rs {
 		for _, sc := range r.scenarios {
@@ -1188,13 +1287,14 @@ func render(o options, run runInfo, rs []*targetResult) string {
 		"the orders (background statements only ever add to it; min-max shown). *All, per order* is the counter from the first order of "+
 		"that pass until River had no job left, minus the background rate over that time, per order: the requests and the jobs they "+
 		"caused (an estimate: on SQLite River's polling waits for the write connection while a request holds it). Jobs still "+
-		"scheduled at the end (see Details) run after the run and are not counted.\n\n",
+		"scheduled at the end (see Details) run after the run and are not counted. Then as many counter sales, one at a time, "+
+		"counted around their one request.\n\n",
 		o.idle, o.sequential)
-	fmt.Fprintf(&b, "| database | create | checkout | order (both requests) | all, per order | background |\n|---|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(&b, "| database | create | checkout | order (both requests) | all, per order | background | counter sale (one request) |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rs {
-		fmt.Fprintf(&b, "| %s | **%d** (%d-%d) | **%d** (%d-%d) | **%d** | %.1f | %.0f /s |\n", r.target,
+		fmt.Fprintf(&b, "| %s | **%d** (%d-%d) | **%d** (%d-%d) | **%d** | %.1f | %.0f /s | **%d** (%d-%d) |\n", r.target,
 			r.create.mode, r.create.lo, r.create.hi, r.checkout.mode, r.checkout.lo, r.checkout.hi, r.create.mode+r.checkout.mode,
-			r.attributed, r.idleRate)
+			r.attributed, r.idleRate, r.sale.mode, r.sale.lo, r.sale.hi)
 	}
 	fmt.Fprintf(&b, "\nUnder load, the counter over each measured window divided by the orders that succeeded (background, jobs and failed "+
 		"attempts included):")
@@ -1254,6 +1354,14 @@ func render(o options, run runInfo, rs []*targetResult) string {
 	}
 	fmt.Fprintf(&b, "\nThe machine is shared and small; compare ratios within one run, not absolute numbers across runs.\n")
 	return b.String()
+}
+
+// msOf is a percentile of l in milliseconds, or a dash when l is empty.
+func msOf(l latencies, p float64) string {
+	if len(l) == 0 {
+		return "–"
+	}
+	return ms(l.pct(p))
 }
 
 func ms(d time.Duration) string {

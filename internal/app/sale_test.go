@@ -622,3 +622,62 @@ func TestSalePromotionRedeemedAtPayment(t *testing.T) {
 		}
 	})
 }
+
+// TestSaleCounterSale: an order created with tenders is checked out and paid in the same
+// request and transaction; repeated with its key it has one effect; refused, it leaves nothing.
+func TestSaleCounterSale(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		s := newSaleEnv(t, e, 7106, 100000, map[string]int64{"BM-OPLA": 10})
+		lines := []map[string]any{s.line("BM-OPLA", 2), s.line("CF-TRUNG", 1)}
+		orders := func() int64 {
+			c := s.Must(200, apptest.Request{Method: "GET", Path: "/sale-orders/count?where=" + url.QueryEscape(fmt.Sprintf(`{"merchantId":%q}`, s.mid)), Token: s.owner}).Map(t)
+			return num(c["count"])
+		}
+		// The till knows the total (here from a draft of the same lines, cancelled).
+		draft := s.order(nil, lines...)
+		total := num(draft["total"])
+		s.Must(200, apptest.Request{Method: "POST", Path: "/sale-orders/" + draft["id"].(string) + "/cancel", Token: s.owner, Body: map[string]any{"reason": "priced"}})
+		before := orders()
+
+		// Too much tendered for the total: refused, and nothing is left of the order.
+		body := map[string]any{"merchantId": s.mid, "type": "TAKE_AWAY", "lines": lines,
+			"tenders": []map[string]any{{"method": "CASH", "amount": total + 1000, "tendered": 500000}}}
+		refused := s.Must(422, apptest.Request{Method: "POST", Path: "/sale-orders", Token: s.owner, Headers: key("counter-1"), Body: body})
+		if !strings.Contains(string(refused.Body), "body.tenders[0]") {
+			t.Fatalf("refused counter sale: %s", refused.Body)
+		}
+		if n := orders(); n != before {
+			t.Fatalf("a refused counter sale left %d orders", n-before)
+		}
+		if h, r, _ := s.stock("BM-OPLA"); h != 10 || r != 0 {
+			t.Fatalf("stock after a refused sale: %d on hand, %d reserved", h, r)
+		}
+
+		// The exact total, 200,000 handed over: paid in one request, change given, stock sold,
+		// kitchen tickets for both stations. The same request again is the same answer.
+		body["tenders"] = []map[string]any{{"method": "CASH", "amount": total, "tendered": 200000}}
+		first := s.Must(201, apptest.Request{Method: "POST", Path: "/sale-orders", Token: s.owner, Headers: key("counter-2"), Body: body})
+		again := s.Must(201, apptest.Request{Method: "POST", Path: "/sale-orders", Token: s.owner, Headers: key("counter-2"), Body: body})
+		if !bytes.Equal(first.Body, again.Body) || again.Header.Get("Idempotency-Replayed") != "true" {
+			t.Fatalf("counter sale replay differs:\n%s\n%s", first.Body, again.Body)
+		}
+		o := first.Map(t)
+		pays := o["payments"].([]any)
+		if o["status"] != "PAID" || num(o["paidTotal"]) != total || len(pays) != 1 || num(pays[0].(map[string]any)["changeDue"]) != 200000-total {
+			t.Fatalf("counter sale: %v paid %v payments %v", o["status"], o["paidTotal"], pays)
+		}
+		s.checkOneEffect(o["id"].(string), total, 2, "BM-OPLA", 8)
+		// What the sale answered is what a later read finds.
+		later := s.view(o["id"].(string))
+		for _, f := range []string{"items", "payments", "total", "status", "number"} {
+			a, _ := json.Marshal(o[f])
+			b, _ := json.Marshal(later[f])
+			if !bytes.Equal(a, b) {
+				t.Fatalf("%s answered %s, read later %s", f, a, b)
+			}
+		}
+		if n := orders(); n != before+1 {
+			t.Fatalf("%d orders after a repeated counter sale", n-before)
+		}
+	})
+}

@@ -105,13 +105,15 @@ func (m *Module) Routes(s *api.Server) {
 
 	// Orders.
 	api.Register(s, huma.Operation{OperationID: "create-order", Method: http.MethodPost, Path: "/sale-orders", Tags: tags,
-		Summary: "Open an order (with an optional client-generated id and first lines)", DefaultStatus: http.StatusCreated, Errors: []int{409, 422}},
+		Summary:       "Open an order (with an optional client-generated id and first lines), or sell at the counter (with tenders)",
+		Description:   "With `tenders`, the order is also checked out and paid in the same transaction: a counter sale in one request.",
+		DefaultStatus: http.StatusCreated, Errors: []int{409, 422}},
 		write, func(ctx context.Context, in *struct {
 			IdemHeader
 			Body CreateOrder
 		}) (*orderOut, error) {
 			return m.once(ctx, "sale.create", in.Key, in.Body, func(ctx context.Context) (*Order, error) {
-				return m.Create(ctx, in.Body)
+				return m.Sell(ctx, in.Body)
 			})
 		})
 	// OrderPath is exported: huma reads only exported embedded fields.

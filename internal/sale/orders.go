@@ -27,6 +27,9 @@ type CreateOrder struct {
 	PromotionCodes []string    `json:"promotionCodes,omitempty" maxItems:"5"`
 	Note           string      `json:"note,omitempty" maxLength:"500"`
 	Lines          []LineInput `json:"lines,omitempty" maxItems:"100"`
+	// Tenders make it a counter sale: the order is checked out and the tenders taken in the
+	// same transaction as its creation (one request, one commit), as with a checkout.
+	Tenders []Tender `json:"tenders,omitempty" maxItems:"10" doc:"Pay at once: check the order out and take these tenders in the same transaction (a counter sale)"`
 }
 
 // Create opens an order in the register's open shift, with its first lines. A repeat with the
@@ -99,6 +102,24 @@ func (m *Module) Create(ctx context.Context, r CreateOrder) (*Order, error) {
 		out = o
 		m.announce(ctx, "order.created", o)
 		return nil
+	})
+	return out, err
+}
+
+// Sell is a counter sale: Create, then Checkout with the request's tenders, in one transaction
+// (the caller's, or its own). A repeat with the client id of an order already past DRAFT
+// returns that order as it is.
+func (m *Module) Sell(ctx context.Context, r CreateOrder) (*Order, error) {
+	ctx = memo.With(ctx) // the order's lines and the menu, read once for both steps
+	var out *Order
+	err := m.DB.InTx(ctx, func(ctx context.Context) error {
+		o, err := m.Create(ctx, r)
+		if err != nil || len(r.Tenders) == 0 || o.Status != Draft {
+			out = o
+			return err
+		}
+		out, _, err = m.Checkout(ctx, o.ID, r.Tenders)
+		return err
 	})
 	return out, err
 }

@@ -183,14 +183,24 @@ func (m *Module) payLocked(ctx context.Context, o *Order, p Provider, t Tender, 
 		if err := m.payments.Create(ctx, pay); err != nil {
 			return nil, err
 		}
+		m.notePayment(ctx, *pay)
 		return pay, m.settle(ctx, o, pay, commitStock)
 	}
 	pay.ExpiresAt = &exp
 	if err := m.payments.Create(ctx, pay); err != nil {
 		return nil, err
 	}
+	m.notePayment(ctx, *pay)
 	_, err = m.Jobs.Insert(ctx, expirePaymentArgs{PaymentID: pay.ID}, &river.InsertOpts{Queue: "sale", ScheduledAt: exp})
 	return pay, err
+}
+
+// notePayment adds a payment the operation wrote to the order's payments it remembers, when it
+// knows them all (an order it created): its answer lists it without reading it back.
+func (m *Module) notePayment(ctx context.Context, p Payment) {
+	if known, ok := memo.Get[[]Payment](ctx, paymentsKey{p.OrderID}); ok {
+		memo.Put(ctx, paymentsKey{p.OrderID}, append(slices.Clip(known), p))
+	}
 }
 
 func (m *Module) pendingAmount(ctx context.Context, orderID id.ID) (int64, error) {

@@ -262,7 +262,7 @@ func (t *Table[T]) Create(ctx context.Context, row *T) error {
 	if t.m.get(rv, "id").Int() == 0 {
 		t.m.set(rv, "id", t.ids.Next())
 	}
-	now := time.Now().UTC()
+	now := stamp()
 	if _, ok := t.m.fields["createdAt"]; ok {
 		t.m.set(rv, "createdAt", now)
 	}
@@ -329,7 +329,7 @@ func (t *Table[T]) Update(ctx context.Context, rowID id.ID, fn func(*T) error) (
 			return err
 		}
 		if _, ok := t.m.fields["updatedAt"]; ok {
-			t.m.set(rv, "updatedAt", time.Now().UTC())
+			t.m.set(rv, "updatedAt", stamp())
 		}
 		if _, err := t.db.IDB(ctx).NewUpdate().Model(row).WherePK().Exec(ctx); err != nil {
 			return db.Classify(err)
@@ -417,7 +417,7 @@ func (t *Table[T]) DeleteWhereClause(ctx context.Context, w Clause, hard bool) (
 	if hard || !t.soft {
 		return t.exec(ctx, "DELETE FROM "+t.m.table+" WHERE "+cond, args)
 	}
-	return t.exec(ctx, `UPDATE `+t.m.table+` SET "deleted_at" = ? WHERE `+cond, append([]any{time.Now().UTC()}, args...))
+	return t.exec(ctx, `UPDATE `+t.m.table+` SET "deleted_at" = ? WHERE `+cond, append([]any{stamp()}, args...))
 }
 
 // Restore undoes a soft delete.
@@ -435,3 +435,7 @@ func (t *Table[T]) Restore(ctx context.Context, rowID id.ID) (*T, error) {
 	}
 	return t.Get(ctx, rowID, ExcludeDeleted)
 }
+
+// stamp is the time written to createdAt, updatedAt and deletedAt: UTC at the microsecond,
+// PostgreSQL's precision, so that the row an operation answers with is the row a later read finds.
+func stamp() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
