@@ -71,25 +71,31 @@ func (s *Service) Sell(ctx context.Context, r SellRequest) (Sold, error) {
 	out := Sold{Reference: r.Reference, Lines: make([]SoldLine, len(r.Lines))}
 	err := s.st.inTx(ctx, func(ctx context.Context) error {
 		out.CostOfGoods = 0
-		loc, err := s.st.location(ctx, r.OrganizerID, r.MerchantID, r.LocationID)
-		if err != nil && !(r.LocationID == 0 && errs.KindOf(err) == errs.NotFound) {
-			return err
-		}
+		// The location is found by the sell statement itself; it is read only to explain a
+		// line that could not be taken (loc nil after that: the merchant has no default).
+		var loc *Location
+		located := false
 		var rows []*InventoryTracking
 		for _, i := range order {
 			l := r.Lines[i]
 			out.Lines[i] = SoldLine{VariantID: l.VariantID, Quantity: l.Quantity}
-			if loc == nil { // no default location: only untracked variants can pass
-				if skip, err := s.notTaken(ctx, nil, r.MerchantID, i, l); !skip {
+			var it itemRef
+			ok := false
+			if !located || loc != nil {
+				var err error
+				if it, ok, err = s.st.sell(ctx, r.OrganizerID, r.MerchantID, r.LocationID, l.VariantID, l.Quantity); err != nil {
 					return err
 				}
-				continue
-			}
-			it, ok, err := s.st.sell(ctx, loc.ID, l.VariantID, l.Quantity)
-			if err != nil {
-				return err
 			}
 			if !ok {
+				if !located {
+					located = true
+					var err error
+					loc, err = s.st.location(ctx, r.OrganizerID, r.MerchantID, r.LocationID)
+					if err != nil && !(r.LocationID == 0 && errs.KindOf(err) == errs.NotFound) {
+						return err
+					}
+				}
 				skip, err := s.notTaken(ctx, loc, r.MerchantID, i, l)
 				if skip {
 					continue
@@ -105,7 +111,7 @@ func (s *Service) Sell(ctx context.Context, r SellRequest) (Sold, error) {
 				return err
 			}
 			rows = append(rows, t)
-			out.Lines[i].Tracked, out.Lines[i].LocationID, out.Lines[i].CostOfGoods = true, loc.ID, t.CostAmount
+			out.Lines[i].Tracked, out.Lines[i].LocationID, out.Lines[i].CostOfGoods = true, it.LocationID, t.CostAmount
 			out.CostOfGoods += t.CostAmount
 		}
 		return s.st.insertTrackings(ctx, rows)
@@ -113,11 +119,21 @@ func (s *Service) Sell(ctx context.Context, r SellRequest) (Sold, error) {
 	return out, err
 }
 
-// sell takes qty off the item's on hand if what is left still covers its reservations.
-func (s *store) sell(ctx context.Context, locationID, variantID id.ID, qty int64) (itemRef, bool, error) {
+// sell takes qty off the item of the variant at the location (locationID 0: the merchant's
+// default one) if what is left still covers its reservations. The location is looked up within
+// the statement, confined to the organizer and merchant.
+func (s *store) sell(ctx context.Context, organizerID, merchantID, locationID, variantID id.ID, qty int64) (itemRef, bool, error) {
+	where := `is_default`
+	args := []any{qty, time.Now().UTC(), int64(organizerID), int64(merchantID)}
+	if locationID != 0 {
+		where = `id = ?`
+		args = append(args, int64(locationID))
+	}
+	args = append(args, int64(variantID), qty)
 	q := s.db.Rebind(`UPDATE inventory_items SET quantity_on_hand = quantity_on_hand - ?, updated_at = ?
-WHERE location_id = ? AND variant_id = ? AND quantity_on_hand - quantity_reserved >= ?` + itemReturning)
-	it, ok, err := s.scanItem(s.db.Raw(ctx, true).QueryRowContext(ctx, q, qty, time.Now().UTC(), int64(locationID), int64(variantID), qty))
+WHERE location_id = (SELECT id FROM inventory_locations WHERE organizer_id = ? AND merchant_id = ? AND deleted_at IS NULL AND ` + where + ` LIMIT 1)
+AND variant_id = ? AND quantity_on_hand - quantity_reserved >= ?` + itemReturning)
+	it, ok, err := s.scanItem(s.db.Raw(ctx, true).QueryRowContext(ctx, q, args...))
 	return it, ok, db.Classify(err)
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/banapos/bana/internal/inventory"
 	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/errs"
+	"github.com/banapos/bana/internal/platform/id"
 )
 
 // Sell takes stock at once for a counter sale: it leaves what others hold reserved alone, costs
@@ -54,6 +55,40 @@ func TestSell(t *testing.T) {
 		rows := w.list(t, `/inventory-trackings?filter={"where":{"reference":"order-2"}}`)
 		if len(rows) != 2 || rows[0]["type"] != "SALE" || rows[0]["documentType"] != "ORDER" {
 			t.Fatalf("tracking rows of the sale: %v", rows)
+		}
+		if out.Lines[0].LocationID.String() != w.store || out.Lines[1].LocationID.String() != w.store {
+			t.Fatalf("sold at %v, want the default location %s", out.Lines, w.store)
+		}
+
+		// A named location: the warehouse, where 502 is stocked, sells there; 501 is not
+		// stocked there and the line names the shortage at that location.
+		w.item(t, w.warehouse, 502, 4, 4500)
+		whID, _ := id.Parse(w.warehouse)
+		at := func(ref string, loc id.ID, org id.ID, lines ...inventory.StockLine) (inventory.Sold, error) {
+			return svc.Sell(ctx, inventory.SellRequest{OrganizerID: org, MerchantID: 11, LocationID: loc, Reference: ref, Lines: lines})
+		}
+		out, err = at("order-3", whID, 100, inventory.StockLine{VariantID: 502, Quantity: 1})
+		if err != nil || out.Lines[0].LocationID != whID || out.CostOfGoods != 4500 {
+			t.Fatalf("sold at the warehouse: %+v %v", out, err)
+		}
+		if _, err := at("order-4", whID, 100, inventory.StockLine{VariantID: 501, Quantity: 1}); errs.KindOf(err) != errs.Rule || !strings.Contains(err.Error(), "WH") {
+			t.Fatalf("coffee at the warehouse: %v", err)
+		}
+		// Another organizer cannot sell from this merchant's locations, named or default.
+		for _, loc := range []id.ID{0, whID} {
+			if _, err := at("order-5", loc, 200, inventory.StockLine{VariantID: 502, Quantity: 1}); err == nil {
+				t.Fatalf("organizer 200 sold at location %d of organizer 100", loc)
+			}
+		}
+		if oh, _, _ := w.stock(t, water); oh != 3 {
+			t.Fatalf("water after refused sells: %d", oh)
+		}
+		// A merchant with no default location: an untracked line passes, a tracked one cannot.
+		other := func(lines ...inventory.StockLine) (inventory.Sold, error) {
+			return svc.Sell(ctx, inventory.SellRequest{OrganizerID: 100, MerchantID: 12, Reference: "order-6", Lines: lines})
+		}
+		if out, err := other(inventory.StockLine{VariantID: 9999, Quantity: 1}); err != nil || out.Lines[0].Tracked {
+			t.Fatalf("untracked at a merchant without a location: %+v %v", out, err)
 		}
 		w.reconciled(t)
 	})

@@ -301,6 +301,18 @@ WHERE item_id = ? AND quantity_remaining > 0 ORDER BY received_at, id`), int64(i
 // consume takes qty from the item's layers, oldest first, and returns the cost and the takes.
 // The caller has already changed (and so locked) the item.
 func (s *store) consume(ctx context.Context, itemID id.ID, qty int64) ([]Take, int64, error) {
+	// Most takes are covered by the oldest layer with stock left: take from it in one statement.
+	// When it does not cover qty (or there is none), nothing changed and the layers are walked.
+	take := Take{Quantity: qty}
+	err := s.db.Raw(ctx, true).QueryRowContext(ctx, s.db.Rebind(`UPDATE inventory_cost_layers SET quantity_remaining = quantity_remaining - ?
+WHERE id = (SELECT id FROM inventory_cost_layers WHERE item_id = ? AND quantity_remaining > 0 ORDER BY received_at, id LIMIT 1)
+AND quantity_remaining >= ? RETURNING id, unit_cost`), qty, int64(itemID), qty).Scan(&take.LayerID, &take.UnitCost)
+	if err == nil {
+		return []Take{take}, qty * take.UnitCost, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, db.Classify(err)
+	}
 	ls, err := s.layers(ctx, itemID)
 	if err != nil {
 		return nil, 0, err
