@@ -734,26 +734,37 @@ func (f *flow) once(key string, after func(step string), lat func(step string, d
 	if after != nil {
 		after("checkout")
 	}
-	if err != nil {
-		return &flowError{kind: "checkout: transport", body: err.Error()}
-	}
-	if st != http.StatusOK {
-		return &flowError{kind: "checkout: " + strconv.Itoa(st), body: string(b)}
-	}
-	var p orderView
-	if err := json.Unmarshal(b, &p); err != nil {
-		return &flowError{kind: "checkout: bad JSON", body: string(b)}
-	}
-	if p.Status != "PAID" && p.Status != "COMPLETED" {
-		return &flowError{kind: "checkout: status " + p.Status, body: string(b)}
-	}
-	if len(p.Payments) != 1 || p.Payments[0].Method != "CASH" || p.Payments[0].Status != "SUCCEEDED" ||
-		p.Payments[0].Amount != o.Total || p.Payments[0].Tendered != tendered || p.Payments[0].ChangeDue != tendered-o.Total || p.Total != o.Total {
-		return &flowError{kind: "checkout: wrong payment or change", body: string(b)}
+	if err := paid("checkout", http.StatusOK, st, b, err, o.Total); err != nil {
+		return err
 	}
 	if lat != nil {
 		lat("checkout", d)
 		lat("flow", time.Since(t0))
+	}
+	return nil
+}
+
+// paid checks the answer of the request that pays an order (step checkout or sale): the status
+// want, the order PAID or COMPLETED with its 3 lines and the total, and one succeeded CASH
+// payment of the total with the tender rounded up and the right change.
+func paid(step string, want, status int, body []byte, err error, total int64) error {
+	if err != nil {
+		return &flowError{kind: step + ": transport", body: err.Error()}
+	}
+	if status != want {
+		return &flowError{kind: step + ": " + strconv.Itoa(status), body: string(body)}
+	}
+	var p orderView
+	if err := json.Unmarshal(body, &p); err != nil {
+		return &flowError{kind: step + ": bad JSON", body: string(body)}
+	}
+	if p.Status != "PAID" && p.Status != "COMPLETED" {
+		return &flowError{kind: step + ": status " + p.Status, body: string(body)}
+	}
+	tendered := tenderedFor(total)
+	if len(p.Items) != 3 || p.Total != total || len(p.Payments) != 1 || p.Payments[0].Method != "CASH" || p.Payments[0].Status != "SUCCEEDED" ||
+		p.Payments[0].Amount != total || p.Payments[0].Tendered != tendered || p.Payments[0].ChangeDue != tendered-total {
+		return &flowError{kind: step + ": wrong order, payment or change", body: string(body)}
 	}
 	return nil
 }
@@ -768,23 +779,8 @@ func (f *flow) sell(key string, after func(step string), lat func(step string, d
 	if after != nil {
 		after("sale")
 	}
-	if err != nil {
-		return &flowError{kind: "sale: transport", body: err.Error()}
-	}
-	if st != http.StatusCreated {
-		return &flowError{kind: "sale: " + strconv.Itoa(st), body: string(b)}
-	}
-	var p orderView
-	if err := json.Unmarshal(b, &p); err != nil {
-		return &flowError{kind: "sale: bad JSON", body: string(b)}
-	}
-	if p.Status != "PAID" && p.Status != "COMPLETED" {
-		return &flowError{kind: "sale: status " + p.Status, body: string(b)}
-	}
-	tendered := tenderedFor(f.total)
-	if len(p.Items) != 3 || p.Total != f.total || len(p.Payments) != 1 || p.Payments[0].Method != "CASH" || p.Payments[0].Status != "SUCCEEDED" ||
-		p.Payments[0].Amount != f.total || p.Payments[0].Tendered != tendered || p.Payments[0].ChangeDue != tendered-f.total {
-		return &flowError{kind: "sale: wrong order, payment or change", body: string(b)}
+	if err := paid("sale", http.StatusCreated, st, b, err, f.total); err != nil {
+		return err
 	}
 	if lat != nil {
 		lat("sale", d)
