@@ -69,6 +69,7 @@ func (m *Module) Create(ctx context.Context, r CreateOrder) (*Order, error) {
 		if err != nil {
 			return err
 		}
+		keepInTx(ctx, shiftKey{shift.ID}, shift)
 		o := &Order{ID: r.ID, OrganizerID: mer.OrganizerID, MerchantID: mer.ID, ShiftID: shift.ID, Type: r.Type,
 			TableCode: r.TableCode, Channel: r.Channel, Status: Draft, CustomerID: r.CustomerID,
 			PromotionCodes: strings.Join(r.PromotionCodes, ","), Note: r.Note, Currency: mer.Currency, CreatedBy: actor(ctx)}
@@ -95,6 +96,8 @@ func (m *Module) Create(ctx context.Context, r CreateOrder) (*Order, error) {
 		if err := m.orders.Create(ctx, o); err != nil {
 			return err
 		}
+		held := *o // inserted: this transaction holds it
+		keepInTx(ctx, heldKey{o.ID}, &held)
 		if err := m.saveItems(ctx, o.ID, items, dirty); err != nil {
 			return err
 		}
@@ -424,9 +427,11 @@ func (m *Module) Checkout(ctx context.Context, orderID id.ID, tenders []Tender) 
 		if !mer.Open {
 			return errs.New(errs.Rule, "merchant "+mer.Name+" is closed")
 		}
-		shift, err := m.shifts.Get(ctx, o.ShiftID, query.ExcludeDeleted)
-		if err != nil {
-			return err
+		shift, ok := inTx[*Shift](ctx, shiftKey{o.ShiftID}) // read by create in this transaction
+		if !ok {
+			if shift, err = m.shifts.Get(ctx, o.ShiftID, query.ExcludeDeleted); err != nil {
+				return err
+			}
 		}
 		if shift.Status != "OPEN" {
 			return errs.New(errs.Rule, "the order's shift is closed")

@@ -2,6 +2,7 @@ package sale
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -15,6 +16,7 @@ import (
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/banapos/bana/internal/platform/idempotency"
 	"github.com/banapos/bana/internal/platform/jobs"
+	"github.com/banapos/bana/internal/platform/memo"
 	"github.com/banapos/bana/internal/platform/query"
 	"github.com/banapos/bana/internal/platform/realtime"
 )
@@ -171,13 +173,58 @@ func (m *Module) announce(ctx context.Context, kind string, o *Order) {
 }
 
 // updateIn loads, changes and saves a row in one transaction, handing fn the transaction's
-// context so everything fn does joins it.
+// context so everything fn does joins it. A row this transaction already holds (it inserted it,
+// or an earlier updateIn locked it) is changed as remembered, without being read again.
 func updateIn[T any](ctx context.Context, d *db.DB, t *query.Table[T], rowID id.ID, fn func(ctx context.Context, row *T) error) (*T, error) {
 	var out *T
 	err := d.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		out, err = t.Update(ctx, rowID, func(row *T) error { return fn(ctx, row) })
+		change := func(row *T) error { return fn(ctx, row) }
+		if row, ok := inTx[*T](ctx, heldKey{rowID}); ok {
+			out, err = t.UpdateHeld(ctx, row, change)
+		} else {
+			out, err = t.Update(ctx, rowID, change)
+		}
+		if err == nil {
+			held := *out // the caller may change out
+			keepInTx(ctx, heldKey{rowID}, &held)
+		}
 		return err
 	})
 	return out, err
+}
+
+// heldKey names a row (ids are unique across tables) that the operation's transaction holds
+// locked as remembered.
+type heldKey struct{ row id.ID }
+
+// shiftKey names a shift the operation's transaction read.
+type shiftKey struct{ shift id.ID }
+
+// txValue is a value remembered (platform/memo) for the transaction it was read or written in.
+type txValue struct {
+	tx *sql.Tx
+	v  any
+}
+
+// keepInTx remembers v under key for the rest of the transaction of ctx (nothing outside one).
+func keepInTx(ctx context.Context, key, v any) {
+	if tx, ok := db.Tx(ctx); ok {
+		memo.Put(ctx, key, txValue{tx: tx, v: v})
+	}
+}
+
+// inTx returns what keepInTx remembered under key in the transaction of ctx: never a value of
+// another transaction of the same operation.
+func inTx[V any](ctx context.Context, key any) (V, bool) {
+	var zero V
+	tv, ok := memo.Get[txValue](ctx, key)
+	if !ok {
+		return zero, false
+	}
+	if tx, in := db.Tx(ctx); !in || tx != tv.tx {
+		return zero, false
+	}
+	v, ok := tv.v.(V)
+	return v, ok
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -315,29 +316,45 @@ func (t *Table[T]) Update(ctx context.Context, rowID id.ID, fn func(*T) error) (
 		if err != nil {
 			return err
 		}
-		before := *row
-		if err := fn(row); err != nil {
-			return err
-		}
-		rv, bv := reflect.ValueOf(row), reflect.ValueOf(&before)
-		for name := range t.readOnly {
-			if _, ok := t.m.index[name]; ok {
-				t.m.get(rv, name).Set(t.m.get(bv, name))
-			}
-		}
-		if err := t.checkTenant(ctx, rv, false); err != nil {
-			return err
-		}
-		if _, ok := t.m.fields["updatedAt"]; ok {
-			t.m.set(rv, "updatedAt", stamp())
-		}
-		if _, err := t.db.IDB(ctx).NewUpdate().Model(row).WherePK().Exec(ctx); err != nil {
-			return db.Classify(err)
-		}
-		out = row
-		return nil
+		out, err = t.change(ctx, row, fn)
+		return err
 	})
 	return out, err
+}
+
+// UpdateHeld is Update for a row that the transaction of ctx already holds as it is stored: it
+// inserted the row, or loaded it for update. fn changes a copy, which is saved without reading
+// the row again; held itself is left as it was.
+func (t *Table[T]) UpdateHeld(ctx context.Context, held *T, fn func(*T) error) (*T, error) {
+	if !db.InTransaction(ctx) {
+		return nil, errors.New("query: UpdateHeld outside the transaction that holds the row")
+	}
+	row := *held
+	return t.change(ctx, &row, fn)
+}
+
+// change lets fn change row, restores its read-only fields, and saves it.
+func (t *Table[T]) change(ctx context.Context, row *T, fn func(*T) error) (*T, error) {
+	before := *row
+	if err := fn(row); err != nil {
+		return nil, err
+	}
+	rv, bv := reflect.ValueOf(row), reflect.ValueOf(&before)
+	for name := range t.readOnly {
+		if _, ok := t.m.index[name]; ok {
+			t.m.get(rv, name).Set(t.m.get(bv, name))
+		}
+	}
+	if err := t.checkTenant(ctx, rv, false); err != nil {
+		return nil, err
+	}
+	if _, ok := t.m.fields["updatedAt"]; ok {
+		t.m.set(rv, "updatedAt", stamp())
+	}
+	if _, err := t.db.IDB(ctx).NewUpdate().Model(row).WherePK().Exec(ctx); err != nil {
+		return nil, db.Classify(err)
+	}
+	return row, nil
 }
 
 // Merge applies a JSON object to row: the fields it names change, others keep their values.

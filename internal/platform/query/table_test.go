@@ -226,3 +226,43 @@ func TestMigrateDownAndStatus(t *testing.T) {
 		}
 	}, migrations)
 }
+
+// UpdateHeld saves a row the transaction holds without reading it again: refused outside a
+// transaction, read-only fields kept, the held row left as it was, the change stored.
+func TestUpdateHeld(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		gen, _ := id.NewGenerator(1, id.DefaultEpoch)
+		items := query.NewTable[item]("item", d, gen, query.Options{ReadOnly: []string{"price"}})
+		m := id.ID(11)
+		row := item{OrganizerID: 1, MerchantID: &m, Name: "Cà phê", Price: 35000, Active: true}
+		if err := items.Create(ctx, &row); err != nil {
+			t.Fatal(err)
+		}
+		rename := func(it *item) error { it.Name, it.Price = "Cà phê muối", 1; return nil }
+		if _, err := items.UpdateHeld(ctx, &row, rename); err == nil {
+			t.Fatal("UpdateHeld outside a transaction")
+		}
+		err := d.InTx(ctx, func(ctx context.Context) error {
+			held, err := items.Get(ctx, row.ID, query.ExcludeDeleted)
+			if err != nil {
+				return err
+			}
+			out, err := items.UpdateHeld(ctx, held, rename)
+			if err != nil {
+				return err
+			}
+			if out.Name != "Cà phê muối" || out.Price != 35000 || held.Name != "Cà phê" || !out.UpdatedAt.After(held.UpdatedAt) {
+				t.Fatalf("saved %+v from held %+v", out, held)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := items.Get(ctx, row.ID, query.ExcludeDeleted)
+		if err != nil || got.Name != "Cà phê muối" || got.Price != 35000 {
+			t.Fatalf("stored %+v %v", got, err)
+		}
+	}, migrations)
+}
