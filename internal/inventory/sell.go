@@ -123,15 +123,10 @@ func (s *Service) Sell(ctx context.Context, r SellRequest) (Sold, error) {
 // default one) if what is left still covers its reservations. The location is looked up within
 // the statement, confined to the organizer and merchant.
 func (s *store) sell(ctx context.Context, organizerID, merchantID, locationID, variantID id.ID, qty int64) (itemRef, bool, error) {
-	where := `is_default`
-	args := []any{qty, time.Now().UTC(), int64(organizerID), int64(merchantID)}
-	if locationID != 0 {
-		where = `id = ?`
-		args = append(args, int64(locationID))
-	}
-	args = append(args, int64(variantID), qty)
+	cond, largs := locationMatch(organizerID, merchantID, locationID)
+	args := append(append([]any{qty, time.Now().UTC()}, largs...), int64(variantID), qty)
 	q := s.db.Rebind(`UPDATE inventory_items SET quantity_on_hand = quantity_on_hand - ?, updated_at = ?
-WHERE location_id = (SELECT id FROM inventory_locations WHERE organizer_id = ? AND merchant_id = ? AND deleted_at IS NULL AND ` + where + ` LIMIT 1)
+WHERE location_id = (SELECT id FROM inventory_locations WHERE ` + cond + ` LIMIT 1)
 AND variant_id = ? AND quantity_on_hand - quantity_reserved >= ?` + itemReturning)
 	it, ok, err := s.scanItem(s.db.Raw(ctx, true).QueryRowContext(ctx, q, args...))
 	return it, ok, db.Classify(err)

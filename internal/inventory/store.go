@@ -164,18 +164,21 @@ VALUES (?, ?, ?, ?, ?, '', 0, 0, 0, 0, ?, ?) ON CONFLICT (location_id, variant_i
 	return itemID, db.Classify(err)
 }
 
-// location returns a live location of the merchant (locationID 0: its default).
-func (s *store) location(ctx context.Context, organizerID, merchantID, locationID id.ID) (*Location, error) {
-	q := `SELECT ` + locationColumns + ` FROM inventory_locations WHERE organizer_id = ? AND merchant_id = ? AND deleted_at IS NULL`
+// locationMatch is the condition on inventory_locations that picks a live location of the
+// merchant (locationID 0: its default), confined to the organizer.
+func locationMatch(organizerID, merchantID, locationID id.ID) (string, []any) {
 	args := []any{int64(organizerID), int64(merchantID)}
 	if locationID == 0 {
-		q += ` AND is_default`
-	} else {
-		q += ` AND id = ?`
-		args = append(args, int64(locationID))
+		return `organizer_id = ? AND merchant_id = ? AND deleted_at IS NULL AND is_default`, args
 	}
+	return `organizer_id = ? AND merchant_id = ? AND deleted_at IS NULL AND id = ?`, append(args, int64(locationID))
+}
+
+// location returns a live location of the merchant (locationID 0: its default).
+func (s *store) location(ctx context.Context, organizerID, merchantID, locationID id.ID) (*Location, error) {
+	cond, args := locationMatch(organizerID, merchantID, locationID)
 	var list []Location
-	if err := s.query(ctx, false, &list, q+` LIMIT 1`, args...); err != nil {
+	if err := s.query(ctx, false, &list, `SELECT `+locationColumns+` FROM inventory_locations WHERE `+cond+` LIMIT 1`, args...); err != nil {
 		return nil, err
 	}
 	if len(list) == 0 {

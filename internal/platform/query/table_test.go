@@ -248,9 +248,13 @@ func TestUpdateHeld(t *testing.T) {
 			if err != nil {
 				return err
 			}
+			n0 := d.Statements()
 			out, err := items.UpdateHeld(ctx, held, rename)
 			if err != nil {
 				return err
+			}
+			if n := d.Statements() - n0; n != 1 {
+				t.Fatalf("UpdateHeld sent %d statements; the row must not be read again", n)
 			}
 			if out.Name != "Cà phê muối" || out.Price != 35000 || held.Name != "Cà phê" || !out.UpdatedAt.After(held.UpdatedAt) {
 				t.Fatalf("saved %+v from held %+v", out, held)
