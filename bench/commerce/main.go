@@ -24,12 +24,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/banapos/bana/bench/benchkit"
 )
 
 type options struct {
@@ -47,19 +47,10 @@ type options struct {
 
 func main() {
 	if os.Getenv(baselineAddrEnv) != "" {
-		if err := serveBaseline(); err != nil {
-			fmt.Fprintln(os.Stderr, "commerce baseline:", err)
-			os.Exit(1)
-		}
+		benchkit.ExitOnError("commerce baseline", serveBaseline())
 		return
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:])
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "commerce bench:", err)
-		os.Exit(1)
-	}
+	benchkit.Main("commerce bench", run)
 }
 
 func run(ctx context.Context, args []string) error {
@@ -77,10 +68,7 @@ func run(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	o.PostgresURL = os.Getenv("BANA_BENCH_POSTGRES_URL")
-	if o.PostgresURL == "" {
-		o.PostgresURL = os.Getenv("BANA_TEST_POSTGRES_URL")
-	}
+	o.PostgresURL = benchkit.PostgresURL()
 	if o.Out == "" {
 		o.Out = filepath.Join("bench", "commerce", "results", "lookup-"+time.Now().Format("2006-01-02")+".md")
 	}
@@ -92,9 +80,7 @@ func run(ctx context.Context, args []string) error {
 	if o.Bin == "" {
 		o.Bin = filepath.Join(work, "bana")
 		fmt.Fprintln(os.Stderr, "building ./cmd/bana")
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", o.Bin, "./cmd/bana")
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
+		if err := benchkit.BuildBana(ctx, o.Bin); err != nil {
 			return fmt.Errorf("go build ./cmd/bana: %w", err)
 		}
 	}
@@ -122,10 +108,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	md := rep.markdown()
 	fmt.Print(md)
-	if err := os.MkdirAll(filepath.Dir(o.Out), 0o755); err != nil {
-		return err
-	}
-	if err := os.WriteFile(o.Out, []byte(md), 0o644); err != nil {
+	if err := benchkit.WriteReport(o.Out, md); err != nil {
 		return err
 	}
 	fmt.Fprintln(os.Stderr, "report written to", o.Out)
@@ -155,17 +138,20 @@ func measure(ctx context.Context, o *options, work, target string) (*targetResul
 	env := map[string]string{
 		"APP_ENV_NODE_ENV":           "development",
 		"APP_ENV_DATA_DIR":           dir,
-		"APP_ENV_APPLICATION_SECRET": randomHex(24),
-		"APP_ENV_JWT_SECRET":         randomHex(24),
+		"APP_ENV_APPLICATION_SECRET": benchkit.RandomHex(24),
+		"APP_ENV_JWT_SECRET":         benchkit.RandomHex(24),
 		"APP_ENV_LOG_LEVEL":          "warn",
 	}
 	dsn := filepath.Join(dir, "bana.db")
 	if target == "postgres" {
-		tdb, err := createDatabase(ctx, o.PostgresURL, "bana_lookup")
+		if err := benchkit.CheckLoopback(o.PostgresURL); err != nil {
+			return nil, err
+		}
+		tdb, err := benchkit.CreateDatabase(ctx, o.PostgresURL, "bana_lookup_")
 		if err != nil {
 			return nil, err
 		}
-		defer tdb.drop()
+		defer tdb.Drop()
 		dsn = tdb.URL
 		env["APP_ENV_POSTGRES_URL"] = dsn
 		env["APP_ENV_POSTGRES_MAX_CONNS"] = fmt.Sprint(max(20, 2*o.Concurrency))
@@ -174,12 +160,7 @@ func measure(ctx context.Context, o *options, work, target string) (*targetResul
 	if err != nil {
 		return nil, err
 	}
-	stopped := false
-	defer func() {
-		if !stopped {
-			_ = srv.stop()
-		}
-	}()
+	defer srv.Stop()
 	fmt.Fprintf(os.Stderr, "%s: seeding %d products\n", target, o.Products)
 	start := time.Now()
 	fx, err := seed(ctx, srv.Root, env["APP_ENV_JWT_SECRET"], o.Products)
@@ -191,7 +172,7 @@ func measure(ctx context.Context, o *options, work, target string) (*targetResul
 	if target == "postgres" {
 		// A running database has statistics (autovacuum keeps them); freshly seeded tables do
 		// not yet, and the planner would scan them whole.
-		if err := adminExec(ctx, dsn, "ANALYZE"); err != nil {
+		if err := benchkit.Exec(ctx, dsn, "ANALYZE"); err != nil {
 			return nil, err
 		}
 	}
@@ -200,7 +181,7 @@ func measure(ctx context.Context, o *options, work, target string) (*targetResul
 	if err != nil {
 		return nil, err
 	}
-	defer base.stop()
+	defer base.Stop()
 	// The machine is shared: rounds alternate bana and the baseline, and each keeps its best
 	// round, so that a burst of outside work does not land on one side only.
 	for round := 1; round <= o.Rounds; round++ {
@@ -222,9 +203,8 @@ func measure(ctx context.Context, o *options, work, target string) (*targetResul
 			res.Baseline = bl
 		}
 	}
-	res.Memory = srv.memory()
-	stopped = true
-	if err := srv.stop(); err != nil {
+	res.Memory = memory(srv.Pid())
+	if err := srv.Stop(); err != nil {
 		return nil, err
 	}
 	if target == "postgres" && o.Pgbench != "" {

@@ -11,27 +11,23 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"sync"
 	"testing/fstest"
 	"time"
 
+	"github.com/banapos/bana/bench/benchkit"
 	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/events"
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/banapos/bana/internal/platform/jobs"
-	"github.com/jackc/pgx/v5"
 )
 
 type sold struct {
@@ -125,28 +121,13 @@ func work(kind, dsn, wantS string) error {
 	return j.Stop(sctx)
 }
 
+// newPG makes a scratch database on the server of admin and returns its URL and a drop.
 func newPG(ctx context.Context, admin, prefix string) (string, func(), error) {
-	conn, err := pgx.Connect(ctx, admin)
+	d, err := benchkit.CreateDatabase(ctx, admin, prefix)
 	if err != nil {
 		return "", nil, err
 	}
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	name := prefix + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		conn.Close(ctx)
-		return "", nil, err
-	}
-	conn.Close(ctx)
-	u, _ := url.Parse(admin)
-	u.Path = "/" + name
-	return u.String(), func() {
-		c, err := pgx.Connect(context.Background(), admin)
-		if err == nil {
-			_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			c.Close(context.Background())
-		}
-	}, nil
+	return d.URL, func() { _ = d.Drop() }, nil
 }
 
 type result struct {
@@ -218,31 +199,17 @@ func measure(ctx context.Context, t target, kind, dsn string, procs, n, pubs int
 }
 
 func pgbenchTPCB(ctx context.Context, admin string) (float64, error) {
-	dsn, drop, err := newPG(ctx, admin, "bana_pgbench_")
+	pb, err := benchkit.NewPgbench(ctx, "pgbench", admin, "bana_pgbench_", 10)
 	if err != nil {
 		return 0, err
 	}
-	defer drop()
-	if out, err := exec.Command("pgbench", "-i", "-q", "-s", "10", dsn).CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("pgbench -i: %v %s", err, out)
-	}
-	out, err := exec.Command("pgbench", "-c", "8", "-j", "2", "-T", "10", "-n", dsn).CombinedOutput()
-	if err != nil {
-		return 0, fmt.Errorf("pgbench: %v %s", err, out)
-	}
-	m := regexp.MustCompile(`tps = ([0-9.]+)`).FindSubmatch(out)
-	if m == nil {
-		return 0, fmt.Errorf("no tps in %s", out)
-	}
-	return strconv.ParseFloat(string(m[1]), 64)
+	defer pb.Drop()
+	return pb.Run(ctx, "-c", "8", "-j", "2", "-T", "10", "-n")
 }
 
 func run(n, pubs int, only string) error {
 	ctx := context.Background()
-	admin := os.Getenv("BANA_BENCH_POSTGRES_URL")
-	if admin == "" {
-		admin = os.Getenv("BANA_TEST_POSTGRES_URL")
-	}
+	admin := benchkit.PostgresURL()
 	var results []result
 	for _, kind := range []string{"sqlite", "postgres"} {
 		if only != "" && only != kind {

@@ -19,19 +19,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -39,11 +33,10 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
+	"github.com/banapos/bana/bench/benchkit"
 	"github.com/banapos/bana/internal/identity"
-	"github.com/jackc/pgx/v5"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -81,9 +74,7 @@ func run(o options) error {
 	defer os.RemoveAll(tmp)
 	if o.bin == "" {
 		o.bin = filepath.Join(tmp, "bana")
-		build := exec.Command("go", "build", "-o", o.bin, "./cmd/bana")
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
+		if err := benchkit.BuildBana(context.Background(), o.bin); err != nil {
 			return fmt.Errorf("building cmd/bana (run from the repository root): %w", err)
 		}
 	}
@@ -94,10 +85,7 @@ func run(o options) error {
 	fmt.Fprintf(&report, "bcrypt cost %d (identity.DefaultBcryptCost, what `bana serve` uses outside tests).\n\n", identity.DefaultBcryptCost)
 
 	targets := []string{"sqlite"}
-	pgAdmin := os.Getenv("BANA_BENCH_POSTGRES_URL")
-	if pgAdmin == "" {
-		pgAdmin = os.Getenv("BANA_TEST_POSTGRES_URL")
-	}
+	pgAdmin := benchkit.PostgresURL()
 	if pgAdmin != "" {
 		targets = append(targets, "postgres")
 	}
@@ -145,37 +133,40 @@ func measureTarget(o options, target, tmp, pgAdmin string) (string, error) {
 	}
 	env := map[string]string{
 		"APP_ENV_NODE_ENV": "production", "APP_ENV_DATA_DIR": dir, "APP_ENV_LOG_LEVEL": "warn",
-		"APP_ENV_APPLICATION_SECRET": randHex(32), "APP_ENV_JWT_SECRET": randHex(32), "APP_ENV_SERVER_HOST": "127.0.0.1",
+		"APP_ENV_APPLICATION_SECRET": benchkit.RandomHex(32), "APP_ENV_JWT_SECRET": benchkit.RandomHex(32), "APP_ENV_SERVER_HOST": "127.0.0.1",
 	}
 	if target == "postgres" {
-		dsn, drop, err := createDatabase(pgAdmin)
+		if err := benchkit.CheckLoopback(pgAdmin); err != nil {
+			return "", err
+		}
+		d, err := benchkit.CreateDatabase(context.Background(), pgAdmin, "bana_bench_identity_")
 		if err != nil {
 			return "", err
 		}
-		defer drop()
-		env["APP_ENV_POSTGRES_URL"] = dsn
+		defer d.Drop()
+		env["APP_ENV_POSTGRES_URL"] = d.URL
 	}
-	port, err := freePort()
+	port, err := benchkit.FreePort()
 	if err != nil {
 		return "", err
 	}
 	env["APP_ENV_SERVER_PORT"] = strconv.Itoa(port)
-	stop, err := startServer(o.bin, dir, env)
+	srv, err := benchkit.StartServer(benchkit.ServerConfig{Bin: o.bin, Args: []string{"serve"}, Dir: dir, Env: env, Port: port})
 	if err != nil {
 		return "", err
 	}
-	defer stop()
-	root := "http://127.0.0.1:" + strconv.Itoa(port)
-	if err := waitReady(root, 60*time.Second); err != nil {
+	defer srv.Stop()
+	root := srv.Root
+	if err := srv.WaitReady(context.Background(), http.DefaultClient, "/ready", 60*time.Second); err != nil {
 		return "", err
 	}
-	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency * 2}, Timeout: 30 * time.Second}
+	c := benchkit.NewHTTPClient(o.concurrency)
 
 	// Seed sellers and check every answer before measuring.
 	type account struct{ ident, password, token string }
 	var accounts []account
 	for i := range o.users {
-		a := account{ident: fmt.Sprintf("bench.%d.%s", i, randHex(3)), password: "Bánh mì Hội An " + randHex(4)}
+		a := account{ident: fmt.Sprintf("bench.%d.%s", i, benchkit.RandomHex(3)), password: "Bánh mì Hội An " + benchkit.RandomHex(4)}
 		var s struct{ Token string }
 		if err := call(c, "POST", root+"/api/auth/sign-up", "", map[string]any{"username": a.ident, "password": a.password}, 201, &s); err != nil {
 			return "", fmt.Errorf("seeding: %w", err)
@@ -256,7 +247,7 @@ func (r result) p(q int) time.Duration {
 	return r.lat[min(len(r.lat)-1, len(r.lat)*q/100)]
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+func ms(d time.Duration) string { return benchkit.Millis(d, 2) }
 
 // load drives a closed loop of o.concurrency clients: warm-up, then o.duration measured.
 func load(c *http.Client, o options, next func() (*http.Request, int)) result {
@@ -341,101 +332,4 @@ func call(c *http.Client, method, u, authz string, body any, want int, out any) 
 		return json.Unmarshal(raw, out)
 	}
 	return nil
-}
-
-func randHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// startServer runs `bin serve` in dir with env and none of this process's APP_ENV_* settings.
-func startServer(bin, dir string, env map[string]string) (func(), error) {
-	logFile, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "serve")
-	cmd.Dir = dir
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "APP_ENV_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, err
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	return func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		logFile.Close()
-	}, nil
-}
-
-func waitReady(root string, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(root + "/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return errors.New("the server did not become ready (see server.log)")
-}
-
-// createDatabase makes a database on the (local) server of admin and returns its URL and a drop.
-func createDatabase(admin string) (string, func(), error) {
-	u, err := url.Parse(admin)
-	if err != nil {
-		return "", nil, err
-	}
-	if h := u.Hostname(); h != "" && h != "127.0.0.1" && h != "localhost" && h != "::1" {
-		return "", nil, fmt.Errorf("PostgreSQL must be on this machine, not %s", h)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		return "", nil, err
-	}
-	defer conn.Close(ctx)
-	name := "bana_bench_identity_" + randHex(4)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", nil, err
-	}
-	drop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		if c, err := pgx.Connect(ctx, admin); err == nil {
-			_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			c.Close(ctx)
-		}
-	}
-	u.Path = "/" + name
-	return u.String(), drop, nil
 }

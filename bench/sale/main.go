@@ -17,24 +17,15 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log"
-	"log/slog"
 	"maps"
-	"math"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -42,12 +33,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
+	"github.com/banapos/bana/bench/benchkit"
 	"github.com/banapos/bana/internal/app"
 	"github.com/banapos/bana/internal/platform/auth"
-	"github.com/banapos/bana/internal/platform/config"
 	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/jackc/pgx/v5"
@@ -81,7 +71,7 @@ func main() {
 	flag.IntVar(&o.clients, "clients", 16, "concurrent HTTP clients (as pgbench -c)")
 	flag.IntVar(&o.sequential, "sequential", 200, "orders of the one-client pass that counts SQL statements")
 	flag.DurationVar(&o.idle, "idle", 5*time.Second, "idle interval that measures background statements")
-	flag.StringVar(&o.pgURL, "pg", envOr("BANA_BENCH_POSTGRES_URL", envOr("BANA_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")),
+	flag.StringVar(&o.pgURL, "pg", benchkit.EnvOr("BANA_BENCH_POSTGRES_URL", benchkit.EnvOr("BANA_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")),
 		"PostgreSQL server URL (a user that may create databases); empty: SQLite only")
 	flag.StringVar(&o.pgbench, "pgbench", "pgbench", "pgbench binary")
 	flag.BoolVar(&o.sqlite, "sqlite", true, "run the SQLite scenario too")
@@ -104,42 +94,26 @@ func main() {
 	run := runInfo{start: time.Now(), loadBefore: loadAvg()}
 	var results []*targetResult
 	if o.sqlite {
-		r, err := runTarget(ctx, o, "sqlite")
+		r, err := runTarget(ctx, o, "sqlite", "")
 		if err != nil {
 			log.Fatalf("sqlite: %v", err)
 		}
 		results = append(results, r)
 	}
 	if o.pgURL != "" {
-		pb, err := newPgbench(ctx, o)
+		var err error
+		run.pgbench, run.pgbenchErr, err = benchkit.AroundPgbench(
+			func() (*benchkit.Pgbench, error) { return newPgbench(ctx, o) },
+			func(pb *benchkit.Pgbench) (pgbenchRun, error) { return runPgbench(ctx, o, pb) },
+			func() error {
+				r, err := runTarget(ctx, o, "postgres", o.pgURL)
+				if err == nil {
+					results = append(results, r)
+				}
+				return err
+			})
 		if err != nil {
-			run.pgbenchErr = err
-			log.Printf("pgbench: %v", err)
-		}
-		measure := func() {
-			if pb == nil || run.pgbenchErr != nil {
-				return
-			}
-			t, err := pb.run(ctx)
-			if err != nil {
-				run.pgbenchErr = err
-				log.Printf("pgbench: %v", err)
-				return
-			}
-			run.pgbench = append(run.pgbench, t)
-		}
-		measure()
-		r, err := runTarget(ctx, o, "postgres")
-		if err != nil {
-			if pb != nil {
-				pb.drop()
-			}
 			log.Fatalf("postgres: %v", err)
-		}
-		results = append(results, r)
-		measure()
-		if pb != nil {
-			pb.drop()
 		}
 	}
 	run.loadAfter = loadAvg()
@@ -152,62 +126,11 @@ func main() {
 	}
 }
 
-func envOr(k, def string) string {
-	if v, ok := os.LookupEnv(k); ok {
-		return v
-	}
-	return def
-}
-
-func scratchName(prefix string) string {
-	b := make([]byte, 5)
-	_, _ = rand.Read(b)
-	return prefix + hex.EncodeToString(b)
-}
-
-// scratchDB creates a database on the server of adminURL and returns its URL and a dropper.
-func scratchDB(ctx context.Context, adminURL, prefix string) (string, string, func(), error) {
-	conn, err := pgx.Connect(ctx, adminURL)
-	if err != nil {
-		return "", "", nil, err
-	}
-	defer conn.Close(ctx)
-	name := scratchName(prefix)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", "", nil, err
-	}
-	drop := func() {
-		c, err := pgx.Connect(context.Background(), adminURL)
-		if err != nil {
-			return
-		}
-		defer c.Close(context.Background())
-		_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-	}
-	u, err := url.Parse(adminURL)
-	if err != nil {
-		drop()
-		return "", "", nil, err
-	}
-	u.Path = "/" + name
-	return u.String(), name, drop, nil
-}
-
-// latencies are sorted durations.
-type latencies []time.Duration
-
-func (l latencies) pct(p float64) time.Duration {
-	if len(l) == 0 {
-		return 0
-	}
-	return l[min(len(l)-1, max(0, int(math.Ceil(p*float64(len(l))))-1))]
-}
-
 // loadResult is one closed-loop load.
 type loadResult struct {
 	ok, failed       int64
 	elapsed          time.Duration
-	flow, create, co latencies
+	flow, create, co benchkit.Latencies
 	errors           map[string]int // kind -> count
 	samples          map[string]string
 }
@@ -234,8 +157,8 @@ type targetResult struct {
 	target    string
 	scenarios []scenarioResult
 	// One order at a time: the latency of each request with nothing else running.
-	seqCreate, seqCheckout latencies
-	seqSale                latencies // counter sales, one at a time
+	seqCreate, seqCheckout benchkit.Latencies
+	seqSale                benchkit.Latencies // counter sales, one at a time
 	// Statements.
 	idleRate         float64 // statements/s with no requests (River's polling)
 	create, checkout stmtCount
@@ -263,64 +186,20 @@ type runInfo struct {
 	pgbenchErr            error
 }
 
-func runTarget(ctx context.Context, o options, target string) (*targetResult, error) {
-	dir, err := os.MkdirTemp("", "bana-bench-sale-")
+// runTarget measures the target (sqlite or postgres); pgURL is the PostgreSQL server of
+// postgres, empty for sqlite.
+func runTarget(ctx context.Context, o options, target, pgURL string) (*targetResult, error) {
+	srv, err := benchkit.StartInProcess(ctx, "bana-bench-sale-", pgURL, "bana_bench_sale_")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	vars := map[string]string{
-		"APP_ENV_NODE_ENV":           "test",
-		"APP_ENV_DATA_DIR":           dir,
-		"APP_ENV_APPLICATION_SECRET": "bench-application-secret-0123456789abcdef",
-		"APP_ENV_JWT_SECRET":         "bench-jwt-secret-0123456789abcdef0123456789",
-		"APP_ENV_LOG_LEVEL":          "error",
-		"APP_ENV_SERVER_HOST":        "127.0.0.1",
-	}
-	dbName := ""
-	if target == "postgres" {
-		dsn, name, drop, err := scratchDB(ctx, o.pgURL, "bana_bench_sale_")
-		if err != nil {
-			return nil, err
-		}
-		defer drop()
-		vars["APP_ENV_POSTGRES_URL"] = dsn
-		dbName = name
-	}
-	cfg, err := config.FromLookup(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
-	if err != nil {
-		return nil, err
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	a, err := app.New(ctx, cfg, logger)
-	if err != nil {
-		return nil, err
-	}
-	defer a.Close()
-	m, err := a.Migrator()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := m.Up(ctx); err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() { served <- a.Serve(runCtx, ln) }()
-	defer func() {
-		stop()
-		<-served
-	}()
-	base := "http://" + ln.Addr().String() + cfg.Server.BasePath
-	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: o.clients * 2, MaxIdleConnsPerHost: o.clients * 2}}
+	defer srv.Close()
+	a, dbName := srv.App, srv.DBName
+	hc := benchkit.NewHTTPClient(o.clients)
 	log.Printf("%s: seeding %d demo cafés", target, o.clients)
 	shops := make([]*flow, o.clients)
 	for i := range shops {
-		if shops[i], err = seedShop(ctx, a, hc, base, organizer+id.ID(i), owner+int64(i)); err != nil {
+		if shops[i], err = seedShop(ctx, a, hc, srv.Base, organizer+id.ID(i), owner+int64(i)); err != nil {
 			return nil, err
 		}
 	}
@@ -359,9 +238,9 @@ func runTarget(ctx context.Context, o options, target string) (*targetResult, er
 	passStart, passT0 := a.DB.Statements(), time.Now()
 	for i := range o.sequential {
 		var sc, sk int64
-		before := a.DB.Statements()
+		before := a.DB.ForegroundStatements() // the request's own: River's polls and jobs are not
 		err := f.once(fmt.Sprintf("seq-%d", i), func(step string) {
-			now := a.DB.Statements()
+			now := a.DB.ForegroundStatements()
 			if step == "create" {
 				sc = now - before
 			} else {
@@ -395,9 +274,9 @@ func runTarget(ctx context.Context, o options, target string) (*targetResult, er
 	// The same count for counter sales (one request per order).
 	var sales []int64
 	for i := range o.sequential {
-		before := a.DB.Statements()
+		before := a.DB.ForegroundStatements()
 		var n int64
-		err := counter[0].once(fmt.Sprintf("seq-sale-%d", i), func(string) { n = a.DB.Statements() - before }, func(step string, d time.Duration) {
+		err := counter[0].once(fmt.Sprintf("seq-sale-%d", i), func(string) { n = a.DB.ForegroundStatements() - before }, func(step string, d time.Duration) {
 			if step == "sale" {
 				res.seqSale = append(res.seqSale, d)
 			}
@@ -486,7 +365,7 @@ func seedShop(ctx context.Context, a *app.App, hc *http.Client, base string, org
 	if err != nil {
 		return nil, err
 	}
-	c := &client{base: base, token: token, http: hc}
+	c := &benchkit.Client{Base: base, Token: token, HTTP: hc}
 	cafe, err := a.Commerce.SeedDemo(ctx, org)
 	if err != nil {
 		return nil, err
@@ -521,14 +400,14 @@ func seedShop(ctx context.Context, a *app.App, hc *http.Client, base string, org
 			return nil, err
 		}
 	}
-	if err := c.call("POST", "/inventory-locations", map[string]any{"merchantId": mid, "code": "STORE", "name": "Quầy"}, nil); err != nil {
+	if err := c.Call("POST", "/inventory-locations", map[string]any{"merchantId": mid, "code": "STORE", "name": "Quầy"}, nil); err != nil {
 		return nil, err
 	}
-	if err := c.call("POST", "/inventory-counts", map[string]any{"merchantId": mid, "lines": []map[string]any{
-		{"variantId": banhmi, "counted": 10_000_000}, {"variantId": water, "counted": 10_000_000}}}, nil); err != nil {
+	if err := c.Call("POST", "/inventory-counts", map[string]any{"merchantId": mid, "lines": []map[string]any{
+		{"variantId": banhmi, "counted": 1_000_000}, {"variantId": water, "counted": 1_000_000}}}, nil); err != nil {
 		return nil, err
 	}
-	if err := c.call("POST", "/shifts/open", map[string]any{"merchantId": mid, "openingFloat": 500000}, nil); err != nil {
+	if err := c.Call("POST", "/shifts/open", map[string]any{"merchantId": mid, "openingFloat": 500000}, nil); err != nil {
 		return nil, err
 	}
 	// The order: 2 bánh mì (tracked), a cà phê sữa đá size L little sugar (untracked, two
@@ -543,10 +422,10 @@ func seedShop(ctx context.Context, a *app.App, hc *http.Client, base string, org
 	}
 	// The till knows the total before it sells at the counter: learn it from a draft, cancelled.
 	var draft orderView
-	if err := c.call("POST", "/sale-orders", json.RawMessage(order), &draft); err != nil {
+	if err := c.Call("POST", "/sale-orders", json.RawMessage(order), &draft); err != nil {
 		return nil, err
 	}
-	if err := c.call("POST", "/sale-orders/"+draft.ID+"/cancel", map[string]any{"reason": "priced"}, nil); err != nil {
+	if err := c.Call("POST", "/sale-orders/"+draft.ID+"/cancel", map[string]any{"reason": "priced"}, nil); err != nil {
 		return nil, err
 	}
 	var body map[string]any
@@ -620,57 +499,9 @@ func summarize(v []int64) stmtCount {
 	return s
 }
 
-type client struct {
-	base, token string
-	http        *http.Client
-}
-
-func (c *client) do(method, path, idemKey string, body []byte) (int, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequest(method, c.base+path, rd)
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if idemKey != "" {
-		req.Header.Set("Idempotency-Key", idemKey)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
-}
-
-func (c *client) call(method, path string, body, out any) error {
-	raw, err := json.Marshal(body)
-	if err != nil {
-		return err
-	}
-	st, b, err := c.do(method, path, "", raw)
-	if err != nil {
-		return err
-	}
-	if st >= 300 {
-		return fmt.Errorf("%s %s: %d %s", method, path, st, b)
-	}
-	if out != nil {
-		return json.Unmarshal(b, out)
-	}
-	return nil
-}
-
 // flow is the checkout flow of one order.
 type flow struct {
-	c       *client
+	c       *benchkit.Client
 	order   []byte
 	counter bool   // a counter sale: the order with its cash tender in one request
 	sale    []byte // the counter sale's body: the order and a CASH tender of total
@@ -705,7 +536,7 @@ func (f *flow) once(key string, after func(step string), lat func(step string, d
 		return f.sell(key, after, lat)
 	}
 	t0 := time.Now()
-	st, b, err := f.c.do("POST", "/sale-orders", key+"-create", f.order)
+	st, b, err := f.c.Do("POST", "/sale-orders", key+"-create", f.order)
 	d := time.Since(t0)
 	if after != nil {
 		after("create")
@@ -729,7 +560,7 @@ func (f *flow) once(key string, after func(step string), lat func(step string, d
 		return err
 	}
 	t1 := time.Now()
-	st, b, err = f.c.do("POST", "/sale-orders/"+o.ID+"/checkout", key+"-checkout", body)
+	st, b, err = f.c.Do("POST", "/sale-orders/"+o.ID+"/checkout", key+"-checkout", body)
 	d = time.Since(t1)
 	if after != nil {
 		after("checkout")
@@ -774,7 +605,7 @@ func paid(step string, want, status int, body []byte, err error, total int64) er
 // reported as the step "sale".
 func (f *flow) sell(key string, after func(step string), lat func(step string, d time.Duration)) error {
 	t0 := time.Now()
-	st, b, err := f.c.do("POST", "/sale-orders", key+"-sale", f.sale)
+	st, b, err := f.c.Do("POST", "/sale-orders", key+"-sale", f.sale)
 	d := time.Since(t0)
 	if after != nil {
 		after("sale")
@@ -859,7 +690,7 @@ func truncate(s string, n int) string {
 // (pgbench), and the whole machine.
 type cpuSnap struct {
 	proc, children time.Duration
-	busy, total    float64 // machine jiffies
+	busy, total    time.Duration // the machine's
 }
 
 // cpuUse is CPU used over a window, in cores.
@@ -871,30 +702,9 @@ type cpuUse struct {
 // shared background processes.
 func (u cpuUse) other() float64 { return max(0, u.machine-u.proc-u.children-u.postgres) }
 
-// clockTick is Linux's USER_HZ, the unit of /proc/*/stat times (100 on every Linux port).
-const clockTick = 10 * time.Millisecond
-
 func snapCPU() cpuSnap {
-	var s cpuSnap
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		s.proc = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	if syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru) == nil {
-		s.children = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	if b, err := os.ReadFile("/proc/stat"); err == nil {
-		line, _, _ := strings.Cut(string(b), "\n")
-		for i, v := range strings.Fields(line)[1:] {
-			x, _ := strconv.ParseFloat(v, 64)
-			if i < 8 { // user nice system idle iowait irq softirq steal (guest is inside user)
-				s.total += x
-				if i != 3 && i != 4 {
-					s.busy += x
-				}
-			}
-		}
-	}
+	s := cpuSnap{proc: benchkit.SelfCPU(), children: benchkit.ChildrenCPU()}
+	s.busy, s.total, _ = benchkit.MachineCPU()
 	return s
 }
 
@@ -919,22 +729,6 @@ func findBackends(dbName string) []int {
 	return out
 }
 
-// backendCPU returns the CPU time a process has used.
-func backendCPU(pid int) (time.Duration, bool) {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, false
-	}
-	_, rest, ok := bytes.Cut(stat, []byte(") "))
-	f := strings.Fields(string(rest))
-	if !ok || len(f) < 13 {
-		return 0, false
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64) // utime and stime: fields 14 and 15 of stat
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * clockTick, true
-}
-
 // cpuMeter measures CPU over a window. It reads the database's backends every 250 ms (pgbench's
 // exit when it ends, and their time goes with them) and looks for new ones every second.
 type cpuMeter struct {
@@ -951,7 +745,7 @@ func startCPU(dbName string) *cpuMeter {
 	m := &cpuMeter{db: dbName, first: map[int]time.Duration{}, last: map[int]time.Duration{},
 		done: make(chan struct{}), stopped: make(chan struct{})}
 	for _, pid := range findBackends(dbName) {
-		if t, ok := backendCPU(pid); ok {
+		if t, err := benchkit.ProcessCPU(pid); err == nil {
 			m.first[pid], m.last[pid] = t, t
 		}
 	}
@@ -986,7 +780,7 @@ func (m *cpuMeter) read(scan bool) {
 		}
 	}
 	for pid := range m.last {
-		if t, ok := backendCPU(pid); ok {
+		if t, err := benchkit.ProcessCPU(pid); err == nil {
 			m.last[pid] = t
 		}
 	}
@@ -1008,7 +802,7 @@ func (m *cpuMeter) stop() cpuUse {
 	}
 	u.postgres = pg.Seconds() / d
 	if end.total > m.start.total {
-		u.machine = (end.busy - m.start.busy) / (end.total - m.start.total) * float64(runtime.NumCPU())
+		u.machine = float64(end.busy-m.start.busy) / float64(end.total-m.start.total) * float64(runtime.NumCPU())
 	}
 	return u
 }
@@ -1107,43 +901,21 @@ func (s *activitySampler) stop() *activity {
 	return <-s.out
 }
 
-var tpsRe = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
-
-// pgbench runs TPC-B (scale 10) on a scratch database of the same server.
-type pgbench struct {
-	o         options
-	dsn, name string
-	drop      func()
-}
-
-func newPgbench(ctx context.Context, o options) (*pgbench, error) {
-	dsn, name, drop, err := scratchDB(ctx, o.pgURL, "bana_bench_pgbench_")
-	if err != nil {
-		return nil, err
-	}
+// newPgbench makes pgbench's TPC-B data set (scale 10) in a scratch database of the same server.
+func newPgbench(ctx context.Context, o options) (*benchkit.Pgbench, error) {
 	log.Printf("pgbench: init -s 10")
-	if out, err := exec.CommandContext(ctx, o.pgbench, "-i", "-s", "10", "-q", dsn).CombinedOutput(); err != nil {
-		drop()
-		return nil, fmt.Errorf("pgbench -i: %v: %s", err, out)
-	}
-	return &pgbench{o: o, dsn: dsn, name: name, drop: drop}, nil
+	return benchkit.NewPgbench(ctx, o.pgbench, o.pgURL, "bana_bench_pgbench_", 10)
 }
 
-func (p *pgbench) run(ctx context.Context) (pgbenchRun, error) {
-	secs := strconv.Itoa(int(p.o.duration.Seconds()))
-	waitQuiet(p.o.quietWait, p.name)
-	log.Printf("pgbench: -c %d -j 2 -T %s -n", p.o.clients, secs)
-	meter := startCPU(p.name)
-	out, err := exec.CommandContext(ctx, p.o.pgbench, "-c", strconv.Itoa(p.o.clients), "-j", "2", "-T", secs, "-n", p.dsn).CombinedOutput()
+// runPgbench runs TPC-B with as many clients as the load for as long, once the machine is
+// quiet, and measures the CPU it takes.
+func runPgbench(ctx context.Context, o options, pb *benchkit.Pgbench) (pgbenchRun, error) {
+	secs := strconv.Itoa(int(o.duration.Seconds()))
+	waitQuiet(o.quietWait, pb.DB.Name)
+	log.Printf("pgbench: -c %d -j 2 -T %s -n", o.clients, secs)
+	meter := startCPU(pb.DB.Name)
+	tps, err := pb.Run(ctx, "-c", strconv.Itoa(o.clients), "-j", "2", "-T", secs, "-n")
 	cpu := meter.stop()
-	if err != nil {
-		return pgbenchRun{}, fmt.Errorf("pgbench: %v: %s", err, out)
-	}
-	m := tpsRe.FindSubmatch(out)
-	if m == nil {
-		return pgbenchRun{}, fmt.Errorf("no tps in pgbench output: %s", out)
-	}
-	tps, err := strconv.ParseFloat(string(m[1]), 64)
 	return pgbenchRun{tps: tps, cpu: cpu}, err
 }
 
@@ -1189,7 +961,7 @@ func render(o options, run runInfo, rs []*targetResult) string {
 				}
 			}
 			fmt.Fprintf(&b, "| %s | %s | %.0f | %s | %s | %s | %d | %s |\n", r.target, sc.name, sc.load.rate(),
-				ms(sc.load.flow.pct(0.50)), ms(sc.load.flow.pct(0.95)), ms(sc.load.flow.pct(0.99)), sc.load.failed, ratio)
+				ms(sc.load.flow.Pct(0.50)), ms(sc.load.flow.Pct(0.95)), ms(sc.load.flow.Pct(0.99)), sc.load.failed, ratio)
 		}
 	}
 	fmt.Fprintf(&b, "\nLatency of the whole flow (both requests, or the one request of a counter sale) of the orders that succeeded, "+
@@ -1217,7 +989,7 @@ func render(o options, run runInfo, rs []*targetResult) string {
 		}
 		fmt.Fprintf(&b, "\n**Target of issue 7** (PostgreSQL: >= 0.5 of pgbench TPC-B tps, p99 under 50 ms, no errors):\n\n")
 		for _, sc := range r.scenarios {
-			ratio, p99 := sc.load.rate()/tps, sc.load.flow.pct(0.99)
+			ratio, p99 := sc.load.rate()/tps, sc.load.flow.Pct(0.99)
 			verdict := "**met**"
 			if ratio < 0.5 || p99 >= 50*time.Millisecond || sc.load.failed > 0 || sc.load.ok == 0 {
 				verdict = "**not met**"
@@ -1230,7 +1002,7 @@ func render(o options, run runInfo, rs []*targetResult) string {
 	fmt.Fprintf(&b, "One order at a time (the statement-counting pass below: one client, no other requests):\n\n")
 	fmt.Fprintf(&b, "| database | create p50 | checkout p50 | order p50 | one client's ceiling | counter sale p50 | its ceiling |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rs {
-		c, k, one := r.seqCreate.pct(0.5), r.seqCheckout.pct(0.5), r.seqSale.pct(0.5)
+		c, k, one := r.seqCreate.Pct(0.5), r.seqCheckout.Pct(0.5), r.seqSale.Pct(0.5)
 		ceiling := func(d time.Duration) string {
 			if d <= 0 {
 				return "n/a"
@@ -1353,13 +1125,11 @@ func render(o options, run runInfo, rs []*targetResult) string {
 }
 
 // msOf is a percentile of l in milliseconds, or a dash when l is empty.
-func msOf(l latencies, p float64) string {
+func msOf(l benchkit.Latencies, p float64) string {
 	if len(l) == 0 {
 		return "–"
 	}
-	return ms(l.pct(p))
+	return ms(l.Pct(p))
 }
 
-func ms(d time.Duration) string {
-	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) + " ms"
-}
+func ms(d time.Duration) string { return benchkit.Millis(d, 1) }

@@ -5,6 +5,7 @@
 //	bana migrate up|down [n]|status
 //	bana users create-admin [--email E] [--username U] [--phone P] [--name N]
 //	bana seed demo [--password P]
+//	bana openapi
 //	bana version
 package main
 
@@ -21,6 +22,7 @@ import (
 	"os/signal"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 
@@ -53,6 +55,8 @@ commands:
   seed demo [--password P] [--json]
                               make the demo café (owner, menu, prices, stock, staff with
                               PINs, an open shift); running it again changes nothing
+  openapi                     print the OpenAPI 3.1 document the server serves (JSON),
+                              for client generators (clients/check.sh)
   version                     print the version
 
 Settings come from APP_ENV_* variables and .env files; none at all runs the embedded default
@@ -66,6 +70,7 @@ func run(args []string) error {
 	switch args[0] {
 	case "version":
 		fmt.Println("bana", app.Version)
+		fmt.Println("modules:", strings.Join(app.ModuleNames(), " "))
 		return nil
 	case "help", "-h", "--help":
 		fmt.Println(usage)
@@ -80,6 +85,8 @@ func run(args []string) error {
 		return usersCmd(args[1:])
 	case "seed":
 		return seedCmd(args[1:])
+	case "openapi":
+		return openapiCmd(args[1:])
 	}
 	fmt.Fprintln(os.Stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
@@ -139,7 +146,7 @@ func serve(args []string) error {
 		host = "localhost"
 	}
 	base := "http://" + net.JoinHostPort(host, strconv.Itoa(a.Cfg.Server.Port))
-	a.Log.Info("BANA is serving", "version", app.Version, "mode", mode, "api", base+a.Cfg.Server.BasePath,
+	a.Log.Info("BANA is serving", "version", app.Version, "mode", mode, "modules", strings.Join(a.Served(), ","), "api", base+a.Cfg.Server.BasePath,
 		"explorer", base+"/doc/explorer", "explorer_embedded", api.ExplorerEmbedded())
 	if !api.ExplorerEmbedded() {
 		a.Log.Warn("API explorer bundle not embedded (run `make explorer` with npm installed); /doc/explorer loads Scalar from a CDN and needs internet")
@@ -352,4 +359,24 @@ func seedCmd(args []string) error {
 		}
 	}
 	return w.Flush()
+}
+
+// openapiCmd prints the served OpenAPI document. It builds the application as serve does (the
+// configured modules, base path and version) without migrating or listening.
+func openapiCmd(args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("openapi takes no arguments, got %q", args)
+	}
+	a, _, cancel, err := load()
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	defer a.Close()
+	doc, err := a.Server.Document()
+	if err != nil {
+		return err
+	}
+	_, err = os.Stdout.Write(append(doc, '\n'))
+	return err
 }

@@ -71,7 +71,9 @@ func TestSeedDemoCommand(t *testing.T) {
 		t.Fatalf("first seed: %v", first)
 	}
 	again := seed()
-	if again["created"] != false || again["merchantId"] != first["merchantId"] || again["ownerPassword"] != nil {
+	// A repeat reports the same ids, the open shift and its float included (issue 12, item 7).
+	if again["created"] != false || again["merchantId"] != first["merchantId"] || again["ownerPassword"] != nil ||
+		again["shiftId"] != first["shiftId"] || again["openingFloat"] != first["openingFloat"] {
 		t.Fatalf("second seed: %v", again)
 	}
 	if err := run([]string{"seed", "sideways"}); err == nil {

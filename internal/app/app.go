@@ -15,16 +15,18 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/banapos/bana/internal/configuration"
 	"github.com/banapos/bana/internal/platform/api"
 	"github.com/banapos/bana/internal/platform/auth"
+	"github.com/banapos/bana/internal/platform/clock"
 	"github.com/banapos/bana/internal/platform/config"
 	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/events"
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/banapos/bana/internal/platform/idempotency"
 	"github.com/banapos/bana/internal/platform/jobs"
+	"github.com/banapos/bana/internal/platform/module"
 	"github.com/banapos/bana/internal/platform/realtime"
+	"github.com/banapos/bana/internal/platform/requestid"
 	"github.com/banapos/bana/internal/platform/secret"
 	"github.com/joho/godotenv"
 	"github.com/redis/go-redis/v9"
@@ -46,18 +48,23 @@ type App struct {
 	Events *events.Bus
 	Live   *realtime.Hub
 	Idem   *idempotency.Store
+	Clock  clock.Clock
 
-	Configuration *configuration.Module
-
-	// Each domain module is wired in its own file (wire_<module>.go) that declares its fields
-	// here by embedding, builds it with plain constructors and adds its migrations.
+	// Each domain module is wired in its own file (wire_<module>.go) that declares its field here
+	// by embedding and builds it with plain constructors; modules.go lists them.
+	configurationWiring
 	identityWiring
 	commerceWiring
 	pricingWiring
 	inventoryWiring
 	saleWiring
+	paymentWiring
+	assetWiring
+	webhookWiring
 
 	migrations []db.Migrations
+	modules    []module.Module // built, in dependency order
+	served     []string        // the names of those this process serves
 }
 
 // NewLogger builds the process logger from the configuration.
@@ -66,13 +73,19 @@ func NewLogger(c *config.Config) *slog.Logger {
 	_ = lvl.UnmarshalText([]byte(c.Log.Level))
 	opts := &slog.HandlerOptions{Level: lvl}
 	if c.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		return slog.New(requestid.Handler(slog.NewJSONHandler(os.Stderr, opts)))
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return slog.New(requestid.Handler(slog.NewTextHandler(os.Stderr, opts)))
 }
 
-// New opens the database and builds every module. It does not migrate or listen.
+// New opens the database and builds every module on the wall clock. It does not migrate or
+// listen.
 func New(ctx context.Context, c *config.Config, log *slog.Logger) (*App, error) {
+	return NewWithClock(ctx, c, log, clock.Real{})
+}
+
+// NewWithClock is New with the clock every module reads (tests pass a clock.Fake).
+func NewWithClock(ctx context.Context, c *config.Config, log *slog.Logger, clk clock.Clock) (*App, error) {
 	if err := ensureSecrets(c, log); err != nil {
 		return nil, err
 	}
@@ -84,7 +97,7 @@ func New(ctx context.Context, c *config.Config, log *slog.Logger) (*App, error) 
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Cfg: c, Log: log, DB: d}
+	a := &App{Cfg: c, Log: log, DB: d, Clock: clk}
 	if a.IDs, err = id.NewGenerator(c.Snowflake.WorkerID, c.Snowflake.Epoch); err != nil {
 		d.Close()
 		return nil, err
@@ -99,7 +112,7 @@ func New(ctx context.Context, c *config.Config, log *slog.Logger) (*App, error) 
 	}
 	a.Server = api.New(api.Options{
 		Title: "BANA", Version: Version, BasePath: c.Server.BasePath, CORSOrigins: c.Server.CORSOrigins,
-		MaxBodyBytes: c.Server.MaxBodyBytes, Logger: log,
+		MaxBodyBytes: c.Server.MaxBodyBytes, Logger: log, ResponseShape: api.Shape(c.Server.ResponseShape),
 		Auth: &auth.Authenticator{Tokens: a.Tokens},
 	})
 	a.Server.AddCheck(api.Check{Name: "database", Ping: d.Ping})
@@ -111,16 +124,10 @@ func New(ctx context.Context, c *config.Config, log *slog.Logger) (*App, error) 
 	a.Live = realtime.New(log, redisClient(c.Redis.PubSubPublisher), redisClient(c.Redis.PubSubSubscriber))
 	a.Idem = idempotency.New(d, a.Jobs)
 
-	a.Configuration = configuration.New(d, a.IDs, a.Keys)
-	a.Configuration.Routes(a.Server)
-	a.migrations = []db.Migrations{a.Jobs.Migrations(), a.Events.Migrations(), a.Idem.Migrations(), a.Configuration.Migrations()}
-
-	// Dependency order: each module may use the ones wired before it.
-	for _, wire := range []func(context.Context) error{a.wireIdentity, a.wireCommerce, a.wirePricing, a.wireInventory, a.wireSale} {
-		if err := wire(ctx); err != nil {
-			d.Close()
-			return nil, err
-		}
+	a.migrations = []db.Migrations{a.Jobs.Migrations(), a.Events.Migrations(), a.Idem.Migrations()}
+	if err := a.buildModules(ctx); err != nil {
+		d.Close()
+		return nil, err
 	}
 	return a, nil
 }
@@ -131,6 +138,12 @@ func redisClient(e config.RedisEndpoint) *redis.Client {
 	}
 	return redis.NewClient(&redis.Options{Addr: e.Addr(), Password: e.Password, DB: e.DB,
 		DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second})
+}
+
+// Platform is what the platform gives every module (module.Platform), for the build functions.
+func (a *App) Platform() module.Platform {
+	return module.Platform{Config: a.Cfg, DB: a.DB, IDs: a.IDs, Clock: a.Clock, Log: a.Log, Jobs: a.Jobs, Events: a.Events,
+		Live: a.Live, Idem: a.Idem, Keys: a.Keys, Tokens: a.Tokens}
 }
 
 // Migrations lists every module's migrations in dependency order.

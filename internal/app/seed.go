@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 
 	"github.com/banapos/bana/internal/commerce"
@@ -41,8 +42,8 @@ type DemoSeed struct {
 	OwnerPassword string                `json:"ownerPassword,omitempty"` // only when the seed created the owner
 	Staff         []DemoStaff           `json:"staff"`
 	LocationID    id.ID                 `json:"locationId"`
-	ShiftID       id.ID                 `json:"shiftId,omitempty"`      // 0 when a shift was already open
-	OpeningFloat  int64                 `json:"openingFloat,omitempty"` // of the shift the seed opened
+	ShiftID       id.ID                 `json:"shiftId"`      // the open shift: opened by this run or found
+	OpeningFloat  int64                 `json:"openingFloat"` // of that shift
 	PriceRules    int                   `json:"priceRulesCreated"`
 	Catalog       *commerce.DemoCatalog `json:"catalog"`
 	Created       bool                  `json:"created"` // false: everything was there already
@@ -134,10 +135,16 @@ func (a *App) SeedDemo(ctx context.Context, o DemoOptions) (*DemoSeed, error) {
 	shift, err := a.Sale.OpenShift(ctx, sale.OpenShiftRequest{MerchantID: cat.MerchantID, OpeningFloat: o.OpeningFloat})
 	switch {
 	case err == nil:
-		out.ShiftID, out.OpeningFloat = shift.ID, shift.OpeningFloat
 		out.Created = true
-	case errs.KindOf(err) != errs.Conflict:
+	case errors.Is(err, sale.ErrShiftAlreadyOpen):
+		// A repeat reports the shift the first run opened (or one opened since), so that its
+		// answer can still close it.
+		if shift, err = a.Sale.CurrentShift(ctx, cat.MerchantID, ""); err != nil {
+			return nil, fmt.Errorf("demo shift: %w", err)
+		}
+	default:
 		return nil, fmt.Errorf("demo shift: %w", err)
 	}
+	out.ShiftID, out.OpeningFloat = shift.ID, shift.OpeningFloat
 	return out, nil
 }

@@ -5,17 +5,23 @@ import (
 	"fmt"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/banapos/bana/internal/app"
 	"github.com/banapos/bana/internal/app/apptest"
+	"github.com/banapos/bana/internal/platform/clock"
 )
 
 // TestSeedDemo makes the demo café twice (the second run changes nothing) and then walks the
 // README's curl walk over HTTP: the owner signs in with the seeded password, the cashier signs in
 // with her PIN at the terminal, and sells 3 bánh mì (the third free) and a large iced milk coffee
 // to take away (5,000 off), paid in cash with change, out of the seeded stock, in the seeded shift.
+//
+// The clock stands at 09:00 on a Monday in Hà Nội: the demo's happy hour (14:00-16:00 on
+// weekdays, 20% off coffee) would change the total.
 func TestSeedDemo(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+	monday9 := time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC)
+	apptest.EachWithClock(t, monday9, func(t *testing.T, e *apptest.Env, _ *clock.Fake) {
 		ctx := context.Background()
 		d, err := e.App.SeedDemo(ctx, app.DemoOptions{Password: "cafe-demo-2026"})
 		if err != nil {
@@ -29,7 +35,8 @@ func TestSeedDemo(t *testing.T) {
 			t.Fatal(err)
 		}
 		if again.Created || again.OwnerPassword != "" || again.MerchantID != d.MerchantID || again.OrganizerID != d.OrganizerID ||
-			again.Staff[0].EmployeeID != d.Staff[0].EmployeeID || again.ShiftID != 0 || again.PriceRules != 0 || again.LocationID != d.LocationID {
+			again.Staff[0].EmployeeID != d.Staff[0].EmployeeID || again.PriceRules != 0 || again.LocationID != d.LocationID ||
+			again.ShiftID != d.ShiftID || again.OpeningFloat != d.OpeningFloat {
 			t.Fatalf("second seed changed something: %+v", again)
 		}
 

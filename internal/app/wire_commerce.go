@@ -5,6 +5,7 @@ import (
 
 	"github.com/banapos/bana/internal/commerce"
 	"github.com/banapos/bana/internal/platform/auth"
+	"github.com/banapos/bana/internal/platform/module"
 )
 
 // commerceWiring holds the commerce module.
@@ -12,36 +13,33 @@ type commerceWiring struct {
 	Commerce *commerce.Module
 }
 
-// wireCommerce builds the commerce module: merchants, catalog, devices. Pricing and sale reach
+// buildCommerce builds the commerce module: merchants, catalog, devices. Pricing and sale reach
 // it through narrow interfaces of their own (VariantsForQuote, Merchant); it subscribes to
 // SellerRegistered and publishes CommerceInitialized and ProductChanged.
-func (a *App) wireCommerce(context.Context) error {
-	a.Commerce = commerce.New(commerce.Deps{DB: a.DB, IDs: a.IDs, Events: a.Events, Tokens: a.Tokens, Log: a.Log})
-	a.migrations = append(a.migrations, a.Commerce.Migrations())
-	a.Commerce.Routes(a.Server)
-	a.Commerce.Subscribe()
+func (a *App) buildCommerce() (module.Module, error) {
+	a.Commerce = commerce.New(commerce.Deps{DB: a.DB, IDs: a.IDs, Clock: a.Clock, Events: a.Events, Tokens: a.Tokens, Log: a.Log})
 	// Employees may only be placed at merchants of their own organizer.
 	a.Identity.UseMerchants(a.Commerce)
 	a.Server.Auth.Revoked = revocations{identity: a.Identity, commerce: a.Commerce}
-	return nil
+	// auth.ActFor looks up the merchants an owner names (another organizer's are refused).
+	a.Server.Auth.Merchants = a.Commerce
+	return a.Commerce, nil
 }
 
 // revocations asks the module that issued a token whether it is revoked: commerce for device
-// tokens (a revoked or deleted device), identity for the rest (signed out, user blocked or
-// deleted, employee inactive). One indexed lookup per bearer request.
+// tokens (a revoked, deleted or removed device), identity for the rest (signed out, user blocked
+// or deleted, employee inactive). One indexed lookup per bearer request.
 type revocations struct {
 	identity interface {
 		IsRevoked(ctx context.Context, tokenID string) (bool, error)
 	}
-	commerce interface {
-		IsRevoked(ctx context.Context, tokenID string) (bool, error)
-	}
+	commerce auth.Revocations
 }
 
 // IsRevoked implements auth.Revocations.
 func (r revocations) IsRevoked(ctx context.Context, p *auth.Principal) (bool, error) {
-	if p.Kind == "device" {
-		return r.commerce.IsRevoked(ctx, p.TokenID)
+	if p.Kind == auth.KindDevice {
+		return r.commerce.IsRevoked(ctx, p)
 	}
 	return r.identity.IsRevoked(ctx, p.TokenID)
 }

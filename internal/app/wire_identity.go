@@ -1,13 +1,13 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"strconv"
 
 	"github.com/banapos/bana/internal/identity"
 	"github.com/banapos/bana/internal/platform/mail"
+	"github.com/banapos/bana/internal/platform/module"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -17,9 +17,9 @@ type identityWiring struct {
 	Mailer   mail.Mailer
 }
 
-// wireIdentity builds the identity module, registers its routes, migrations and jobs, and makes
-// it the platform's Basic verifier (wireCommerce sets the revocation lists).
-func (a *App) wireIdentity(context.Context) error {
+// buildIdentity builds the identity module and makes it the platform's Basic verifier
+// (buildCommerce sets the revocation lists).
+func (a *App) buildIdentity() (module.Module, error) {
 	a.Mailer = mail.New(a.Cfg.Mail, a.Log)
 	if a.Cfg.Mail.Host == "" && a.Cfg.Env == "production" {
 		a.Log.Warn("APP_ENV_MAIL_HOST is not set: verification mail, codes included, goes to the log")
@@ -34,16 +34,12 @@ func (a *App) wireIdentity(context.Context) error {
 		host = "localhost"
 	}
 	verifyURL := fmt.Sprintf("http://%s%s/auth/verify-email", net.JoinHostPort(host, strconv.Itoa(a.Cfg.Server.Port)), a.Cfg.Server.BasePath)
-	m, err := identity.New(identity.Deps{
-		DB: a.DB, IDs: a.IDs, Tokens: a.Tokens, Events: a.Events, Jobs: a.Jobs, Mailer: a.Mailer,
-		Redis: redisClient(a.Cfg.Redis.Cache), Log: a.Log, Secret: a.Cfg.Secret,
-	}, identity.Options{BcryptCost: cost, VerifyURL: verifyURL, Namespace: a.Cfg.AppName})
+	m, err := identity.New(identity.Deps{Platform: a.Platform(), Mailer: a.Mailer, Redis: redisClient(a.Cfg.Redis.Cache)},
+		identity.Options{BcryptCost: cost, VerifyURL: verifyURL, Namespace: a.Cfg.AppName})
 	if err != nil {
-		return fmt.Errorf("identity: %w", err)
+		return nil, err
 	}
 	a.Identity = m
-	m.Routes(a.Server)
 	a.Server.Auth.Basic = m
-	a.migrations = append(a.migrations, m.Migrations())
-	return nil
+	return m, nil
 }

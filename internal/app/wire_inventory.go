@@ -3,7 +3,10 @@ package app
 import (
 	"context"
 
+	"github.com/banapos/bana/internal/commerce"
 	"github.com/banapos/bana/internal/inventory"
+	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/module"
 )
 
 // inventoryWiring holds the inventory module.
@@ -11,12 +14,26 @@ type inventoryWiring struct {
 	Inventory *inventory.Module
 }
 
-// wireInventory builds the inventory module: its routes, its workers on the inventory queue
-// (reservation expiry, stock adjustments) and its migrations.
-func (a *App) wireInventory(context.Context) error {
-	a.Inventory = inventory.New(inventory.Deps{DB: a.DB, IDs: a.IDs, Jobs: a.Jobs, Events: a.Events, Idem: a.Idem, Log: a.Log})
-	a.Inventory.Routes(a.Server)
-	a.Inventory.Workers(a.Jobs)
-	a.migrations = append(a.migrations, a.Inventory.Migrations())
-	return nil
+// buildInventory builds the inventory module (stock, reservations, purchasing) over the platform
+// and commerce's catalog, which says which variants a merchant sells.
+func (a *App) buildInventory() (module.Module, error) {
+	a.Inventory = inventory.New(inventory.Deps{Platform: a.Platform(), Catalog: inventoryCatalog{a.Commerce}})
+	return a.Inventory, nil
+}
+
+// inventoryCatalog answers the inventory's Catalog from commerce's catalog cache (the reads
+// sale and pricing use): within an operation that already read the merchant's catalog, it costs
+// no statement.
+type inventoryCatalog struct{ c *commerce.Module }
+
+func (x inventoryCatalog) VariantsOf(ctx context.Context, merchantID id.ID, variantIDs []id.ID) (map[id.ID]bool, error) {
+	vs, err := x.c.VariantsForQuote(ctx, merchantID, variantIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[id.ID]bool, len(vs))
+	for v := range vs {
+		out[v] = true
+	}
+	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/banapos/bana/internal/commerce"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/module"
 	"github.com/banapos/bana/internal/pricing"
 )
 
@@ -13,12 +14,10 @@ type pricingWiring struct {
 	Pricing *pricing.Module
 }
 
-// wirePricing builds pricing over commerce's catalog.
-func (a *App) wirePricing(context.Context) error {
-	a.Pricing = pricing.New(pricing.Deps{DB: a.DB, IDs: a.IDs, Catalog: pricingCatalog{a.Commerce}, Log: a.Log})
-	a.Pricing.Routes(a.Server)
-	a.migrations = append(a.migrations, a.Pricing.Migrations())
-	return nil
+// buildPricing builds pricing over commerce's catalog.
+func (a *App) buildPricing() (module.Module, error) {
+	a.Pricing = pricing.New(pricing.Deps{Platform: a.Platform(), Catalog: pricingCatalog{a.Commerce}})
+	return a.Pricing, nil
 }
 
 // pricingCatalog adapts commerce to pricing's Catalog.
@@ -47,6 +46,12 @@ func (p pricingCatalog) VariantsForQuote(ctx context.Context, merchantID id.ID, 
 			TaxRate: v.TaxRate, Active: v.Active, Options: opts}
 	}
 	return out, nil
+}
+
+// CheckModifiers is commerce's rule of a line's modifiers, the one sale's order creation applies
+// (saleCatalog.CheckModifiers): a quote and an order accept and refuse the same lines.
+func (p pricingCatalog) CheckModifiers(ctx context.Context, merchantID, variantID id.ID, optionIDs []id.ID) error {
+	return p.c.CheckModifiers(ctx, merchantID, variantID, optionIDs)
 }
 
 func (p pricingCatalog) MerchantForQuote(ctx context.Context, merchantID id.ID) (pricing.CatalogMerchant, error) {

@@ -8,6 +8,7 @@ import (
 	"github.com/banapos/bana/internal/commerce"
 	"github.com/banapos/bana/internal/inventory"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/module"
 	"github.com/banapos/bana/internal/pricing"
 	"github.com/banapos/bana/internal/sale"
 )
@@ -17,14 +18,12 @@ type saleWiring struct {
 	Sale *sale.Module
 }
 
-// wireSale builds sale over commerce (menu), pricing (quotes) and inventory (reservations).
-func (a *App) wireSale(context.Context) error {
-	a.Sale = sale.New(sale.Deps{DB: a.DB, IDs: a.IDs, Jobs: a.Jobs, Events: a.Events, Live: a.Live, Idem: a.Idem, Log: a.Log,
+// buildSale builds sale over commerce (menu), pricing (quotes) and inventory (reservations).
+func (a *App) buildSale() (module.Module, error) {
+	a.Sale = sale.New(sale.Deps{DB: a.DB, IDs: a.IDs, Clock: a.Clock, Log: a.Log, Jobs: a.Jobs, Events: a.Events, Live: a.Live, Idem: a.Idem,
 		Catalog: saleCatalog{a.Commerce}, Pricer: salePricer{a.Pricing}, Stock: saleStock{a.Inventory.Service()},
 		Expiry: a.Cfg.Sale.OrderExpiry})
-	a.Sale.Routes(a.Server)
-	a.migrations = append(a.migrations, a.Sale.Migrations())
-	return nil
+	return a.Sale, nil
 }
 
 type saleCatalog struct{ c *commerce.Module }
@@ -71,10 +70,10 @@ func (s salePricer) Quote(ctx context.Context, r sale.PriceRequest) (sale.Quote,
 	if err != nil {
 		return sale.Quote{}, err
 	}
-	out := sale.Quote{Subtotal: q.ListTotal, Discount: q.ListTotal - q.GrandTotal + q.TaxTotal*boolInt(!q.PricesIncludeTax), Tax: q.TaxTotal, Total: q.GrandTotal}
+	out := sale.Quote{Subtotal: q.ListTotal, Discount: q.Discount(), Tax: q.TaxTotal, Total: q.GrandTotal}
 	for _, l := range q.Lines {
-		out.Lines = append(out.Lines, sale.PricedLine{UnitPrice: l.BaseUnitPrice + l.ModifiersUnitPrice, Subtotal: l.ListAmount,
-			Discount: l.PromotionTotal - l.RuleAdjustment, TaxRate: string(l.Tax.Type), Tax: l.Tax.Tax, Total: l.Total})
+		out.Lines = append(out.Lines, sale.PricedLine{UnitPrice: l.ListUnitPrice(), Subtotal: l.ListAmount,
+			Discount: l.Discount(), TaxRate: string(l.Tax.Type), Tax: l.Tax.Tax, Total: l.Total})
 	}
 	for _, p := range q.Promotions {
 		out.RedeemedPromotions = append(out.RedeemedPromotions, p.PromotionID)
@@ -88,13 +87,6 @@ func (s salePricer) Redeem(ctx context.Context, merchantID, orderID, customerID 
 	return s.p.Redeem(ctx, merchantID, orderID, customerID, promotionIDs)
 }
 
-func boolInt(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 type saleStock struct{ s *inventory.Service }
 
 func lines(ls []sale.StockLine) []inventory.StockLine {
@@ -105,19 +97,23 @@ func lines(ls []sale.StockLine) []inventory.StockLine {
 	return out
 }
 
+func (s saleStock) Tracked(ctx context.Context, organizerID, merchantID id.ID, variantIDs []id.ID) (map[id.ID]bool, error) {
+	return s.s.Tracked(ctx, organizerID, merchantID, variantIDs)
+}
+
 func (s saleStock) Reserve(ctx context.Context, organizerID, merchantID, orderID id.ID, ls []sale.StockLine, expiresAt time.Time) error {
 	_, err := s.s.Reserve(ctx, inventory.ReserveRequest{OrganizerID: organizerID, MerchantID: merchantID, Lines: lines(ls),
 		Reference: orderID.String(), ExpiresAt: expiresAt})
 	return err
 }
 
-func (s saleStock) Release(ctx context.Context, organizerID, orderID id.ID, reason string) error {
-	_, err := s.s.Release(ctx, inventory.ReleaseRequest{OrganizerID: organizerID, Reference: orderID.String(), Reason: reason})
+func (s saleStock) Release(ctx context.Context, organizerID, merchantID, orderID id.ID, reason string) error {
+	_, err := s.s.Release(ctx, inventory.ReleaseRequest{OrganizerID: organizerID, MerchantID: merchantID, Reference: orderID.String(), Reason: reason})
 	return err
 }
 
-func (s saleStock) Commit(ctx context.Context, organizerID, orderID id.ID) error {
-	_, err := s.s.Commit(ctx, inventory.CommitRequest{OrganizerID: organizerID, Reference: orderID.String()})
+func (s saleStock) Commit(ctx context.Context, organizerID, merchantID, orderID id.ID) error {
+	_, err := s.s.Commit(ctx, inventory.CommitRequest{OrganizerID: organizerID, MerchantID: merchantID, Reference: orderID.String()})
 	return err
 }
 
@@ -129,7 +125,7 @@ func (s saleStock) Sell(ctx context.Context, organizerID, merchantID, orderID id
 func (s saleStock) Return(ctx context.Context, organizerID, merchantID, orderID id.ID, ls []sale.StockLine) error {
 	adj := inventory.AdjustmentRequest{OrganizerID: organizerID, MerchantID: merchantID, Reason: "refund of order " + orderID.String()}
 	for _, l := range ls {
-		adj.Lines = append(adj.Lines, inventory.StockAdjustmentLine{VariantID: l.VariantID, Type: "RETURN_FROM_CUSTOMER", Quantity: l.Quantity})
+		adj.Lines = append(adj.Lines, inventory.StockAdjustmentLine{VariantID: l.VariantID, Type: inventory.TrackingReturnFromCustomer, Quantity: l.Quantity})
 	}
 	_, err := s.s.RequestAdjustment(ctx, adj)
 	return err

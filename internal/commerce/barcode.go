@@ -1,6 +1,7 @@
 package commerce
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -52,6 +53,18 @@ type BarcodeConfig struct {
 	Weighted []WeightedFormat `json:"weighted" doc:"Weighed-item formats; each prefix in at most one"`
 }
 
+// UnmarshalJSON replaces c with the setting read: a write that sends a merchant's barcodeConfig
+// replaces it as a whole, with no field of an older format left behind.
+func (c *BarcodeConfig) UnmarshalJSON(b []byte) error {
+	type plain BarcodeConfig // the same fields, without this method
+	var v plain
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*c = BarcodeConfig(v)
+	return nil
+}
+
 // WeightedItem is what a weighed-item barcode carries.
 type WeightedItem struct {
 	Prefix   string        `json:"prefix"`
@@ -69,9 +82,6 @@ type Barcode struct {
 	Code     string
 	Weighted *WeightedItem
 }
-
-// ErrCheckDigit is returned for an EAN-13, UPC-A or EAN-8 whose check digit is wrong.
-var ErrCheckDigit = errs.New(errs.Invalid, "bad check digit")
 
 // MaxCodeLength bounds every identifier code.
 const MaxCodeLength = 64
@@ -346,7 +356,7 @@ func NormalizeIdentifier(t IdentifierType, code string) (string, error) {
 		}
 		return code, nil
 	}
-	return "", errs.New(errs.Invalid, "type must be SKU, EAN13, UPCA, EAN8, PLU or CUSTOM")
+	return "", ErrIdentifierType
 }
 
 // canonicalPLU drops leading zeros, keeping one digit.

@@ -214,6 +214,9 @@ func TestNormalizeIdentifier(t *testing.T) {
 	if _, err := NormalizeIdentifier(IDEAN13, "8934588012113"); err != ErrCheckDigit {
 		t.Fatalf("want ErrCheckDigit, got %v", err)
 	}
+	if _, err := NormalizeIdentifier("ISBN", "9780201379624"); !errors.Is(err, ErrIdentifierType) {
+		t.Fatalf("want ErrIdentifierType, got %v", err)
+	}
 }
 
 func TestFoldCode(t *testing.T) {

@@ -5,14 +5,16 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/banapos/bana/internal/platform/query"
 )
 
-// Create and update hooks of the merchant-scoped catalog tables. Each create runs in one
-// transaction; each update runs inside the update's transaction with the stored row at hand.
+// The creates and the write hooks of the merchant-scoped catalog tables. A create (the CRUD
+// route's, or the module's own) runs in one transaction and places the row in the merchant of
+// its parent. The hooks (installed in New) run inside every update, delete and restore of a row,
+// whoever makes it, with the stored row at hand: they check the row, keep related rows in step
+// and publish ProductChanged in the same transaction.
 
 func status(loc string, s *string) error {
 	if *s == "" {
@@ -26,19 +28,28 @@ func status(loc string, s *string) error {
 
 // --- merchants
 
-func (m *Module) updateMerchant(_ context.Context, _, row *Merchant) error {
+// The tables restore a row's read-only fields from their copy of the stored row, which shares
+// pointers and slices with the row a PATCH decodes into: a PATCH that names such a field writes
+// through to the copy. The Update hooks of the tables whose read-only fields are pointers or
+// slices (merchants' onboardingKey, categories' templateId, devices' permissions and revokedAt)
+// take them from the row as stored again.
+
+// updateMerchant is the merchants' Update hook: a merchant keeps its onboarding key and checks
+// its settings.
+func (m *Module) updateMerchant(ctx context.Context, before, row *Merchant) error {
+	if row.OnboardingKey != nil {
+		stored, err := m.merchants.Get(ctx, before.ID, query.ExcludeDeleted)
+		if err != nil {
+			return err
+		}
+		row.OnboardingKey = stored.OnboardingKey
+	}
 	return validateMerchant(row, "body")
 }
 
 // deleteMerchant revokes the merchant's devices with it.
-func (m *Module) deleteMerchant(ctx context.Context, mer *Merchant, hard bool) error {
-	now := m.now().UTC()
-	if _, err := m.db.Raw(ctx, true).ExecContext(ctx, m.db.Rebind(
-		`UPDATE devices SET status = 'REVOKED', revoked_at = ?, updated_at = ? WHERE merchant_id = ? AND status = 'ACTIVE'`),
-		now, now, int64(mer.ID)); err != nil {
-		return db.Classify(err)
-	}
-	return m.merchants.Delete(ctx, mer.ID, hard)
+func (m *Module) deleteMerchant(ctx context.Context, mer, _ *Merchant) error {
+	return m.revokeMerchantDevices(ctx, mer.ID, m.clock.Now())
 }
 
 // --- category templates (global, admins write)
@@ -109,25 +120,21 @@ func (m *Module) updateStation(ctx context.Context, before, s *Station) error {
 		return err
 	}
 	if s.Code != before.Code {
-		if _, err := m.db.Raw(ctx, true).ExecContext(ctx, m.db.Rebind(
-			`UPDATE categories SET station_code = ? WHERE station_id = ?`), s.Code, int64(before.ID)); err != nil {
-			return db.Classify(err)
-		}
+		return m.setCategoriesStationCode(ctx, before.ID, s.Code)
 	}
 	return nil
 }
 
 // deleteStation refuses a station categories still route to.
-func (m *Module) deleteStation(ctx context.Context, s *Station, hard bool) error {
-	var n int
-	if err := m.db.Raw(ctx, true).QueryRowContext(ctx, m.db.Rebind(
-		`SELECT count(*) FROM categories WHERE station_id = ? AND deleted_at IS NULL`), int64(s.ID)).Scan(&n); err != nil {
-		return db.Classify(err)
+func (m *Module) deleteStation(ctx context.Context, s, _ *Station) error {
+	n, err := m.stationCategories(ctx, s.ID)
+	if err != nil {
+		return err
 	}
 	if n > 0 {
-		return errs.Newf(errs.Conflict, "station %s still serves %d categories: move them first", s.Code, n)
+		return naming(ErrStationInUse, fmt.Sprintf("station %s still serves %d categories: move them first", s.Code, n))
 	}
-	return m.stations.Delete(ctx, s.ID, hard)
+	return nil
 }
 
 // --- categories
@@ -192,7 +199,16 @@ func (m *Module) createCategory(ctx context.Context, c *Category) error {
 	})
 }
 
+// updateCategory is the categories' Update hook: a category keeps its template and is checked
+// like a new one (its station code follows its station).
 func (m *Module) updateCategory(ctx context.Context, before, c *Category) error {
+	if c.TemplateID != nil {
+		stored, err := m.categories.Get(ctx, before.ID, query.ExcludeDeleted)
+		if err != nil {
+			return err
+		}
+		c.TemplateID = stored.TemplateID
+	}
 	return m.checkCategory(ctx, before.ID, c)
 }
 
@@ -395,11 +411,11 @@ func (m *Module) createLink(ctx context.Context, l *VariantModifierGroup) error 
 		}
 		if err := m.links.Create(ctx, l); err != nil {
 			if errs.KindOf(err) == errs.Conflict {
-				return errs.Wrap(errs.Conflict, "the group is already offered with the variant", err)
+				return because(ErrLinkExists, err)
 			}
 			return err
 		}
-		return m.productChanged(ctx, v.OrganizerID, v.MerchantID, v.ProductID, v.ID, Updated)
+		return m.productChanged(ctx, v.OrganizerID, v.MerchantID, v.ProductID, v.ID, ActionUpdated)
 	})
 }
 
@@ -414,10 +430,7 @@ func (m *Module) updateLink(ctx context.Context, before, l *VariantModifierGroup
 	return m.linkChanged(ctx, before)
 }
 
-func (m *Module) deleteLink(ctx context.Context, l *VariantModifierGroup, hard bool) error {
-	if err := m.links.Delete(ctx, l.ID, hard); err != nil {
-		return err
-	}
+func (m *Module) deleteLink(ctx context.Context, l, _ *VariantModifierGroup) error {
 	return m.linkChanged(ctx, l)
 }
 
@@ -426,5 +439,5 @@ func (m *Module) linkChanged(ctx context.Context, l *VariantModifierGroup) error
 	if err != nil {
 		return err
 	}
-	return m.productChanged(ctx, v.OrganizerID, v.MerchantID, v.ProductID, v.ID, Updated)
+	return m.productChanged(ctx, v.OrganizerID, v.MerchantID, v.ProductID, v.ID, ActionUpdated)
 }

@@ -1,10 +1,12 @@
 package commerce_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/banapos/bana/internal/app/apptest"
+	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/id"
 )
 
@@ -29,7 +31,7 @@ func teaBody(category string, groups ...string) map[string]any {
 
 func TestProductAggregate(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
-		owner := ownerToken(e, 100)
+		owner := e.OwnerToken(100)
 		mid := onboard(e, owner, "Trà Sữa Nhà Làm", "")
 		cats := list(e, owner, "/categories?filter="+q(`{"where":{"code":"TRA"}}`))
 		if len(cats) != 1 {
@@ -141,6 +143,12 @@ func TestProductAggregate(t *testing.T) {
 			t.Fatalf("SKU identifiers after the change: %d", n)
 		}
 		e.Must(409, apptest.Request{Method: "PATCH", Path: "/product-variants/" + vid, Token: owner, Body: map[string]any{"sku": "TS-TC-M"}})
+		// Options sent replace the variant's: they are not merged into the ones it had.
+		pv = e.Must(200, apptest.Request{Method: "PATCH", Path: "/product-variants/" + vid, Token: owner,
+			Body: map[string]any{"options": map[string]any{"đường": "ít"}}}).Map(t)
+		if fmt.Sprint(pv["options"]) != "map[đường:ít]" {
+			t.Fatalf("options after a PATCH: %v", pv["options"])
+		}
 		e.Must(400, apptest.Request{Method: "PATCH", Path: "/product-variants/" + vid, Token: owner, Body: map[string]any{"taxRate": "VAT7"}})
 		// Identifiers have their own routes; a bad check digit is a 400 there too.
 		x := post(e, 201, owner, "/product-identifiers", map[string]any{"productId": pid, "variantId": vid, "type": "EAN8", "code": "96385074"})
@@ -187,7 +195,7 @@ func TestProductAggregate(t *testing.T) {
 // merchant, categories or groups cannot be used in A's writes.
 func TestCatalogTenantIsolation(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
-		ownerA, ownerB := ownerToken(e, 100), ownerToken(e, 200)
+		ownerA, ownerB := e.OwnerToken(100), e.OwnerToken(200)
 		ma := onboard(e, ownerA, "Quán A", "")
 		ma2 := onboard(e, ownerA, "Quán A2", "")
 		mb := onboard(e, ownerB, "Quán B", "")
@@ -246,8 +254,8 @@ func TestCatalogTenantIsolation(t *testing.T) {
 			"variants": []any{map[string]any{"price": 1, "modifierGroupIds": []any{ga["id"]}}}}})
 
 		// An employee of A2 does not see A's first merchant's products; one of A sees them but cannot write.
-		e.Must(404, apptest.Request{Method: "GET", Path: "/products/" + pid, Token: employeeToken(e, 100, []id.ID{ma2}, "catalog.read")})
-		reader := employeeToken(e, 100, []id.ID{ma}, "catalog.read")
+		e.Must(404, apptest.Request{Method: "GET", Path: "/products/" + pid, Token: e.EmployeeToken(100, []id.ID{ma2}, "catalog.read")})
+		reader := e.EmployeeToken(100, []id.ID{ma}, "catalog.read")
 		get(e, 200, reader, "/products/"+pid)
 		e.Must(403, apptest.Request{Method: "PATCH", Path: "/products/" + pid, Token: reader, Body: map[string]any{"name": "x"}})
 		// The same codes are free in another merchant.
@@ -258,7 +266,7 @@ func TestCatalogTenantIsolation(t *testing.T) {
 
 func TestCategoryTreeAndStations(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
-		owner := ownerToken(e, 100)
+		owner := e.OwnerToken(100)
 		mid := onboard(e, owner, "Nhà hàng Sen", "DEFAULT")
 		bar := post(e, 201, owner, "/stations", map[string]any{"merchantId": mid.String(), "code": "bar", "name": "Quầy bar"})
 		if bar["code"] != "BAR" {
@@ -288,7 +296,7 @@ func TestCategoryTreeAndStations(t *testing.T) {
 		// The variant's quote info carries the category chain and the station.
 		p := product(e, owner, mid, map[string]any{"name": "IPA Pasteur", "categoryId": grand["id"], "variants": []any{map[string]any{"price": 95000, "taxRate": "VAT10"}}})
 		vid := mustID(t, variants(p)[0]["id"])
-		vi, err := e.App.Commerce.VariantsForQuote(t.Context(), mid, []id.ID{vid, 12345})
+		vi, err := e.App.Commerce.VariantsForQuote(auth.System(t.Context()), mid, []id.ID{vid, 12345})
 		if err != nil || len(vi) != 1 {
 			t.Fatalf("VariantsForQuote: %v %v", vi, err)
 		}

@@ -2,12 +2,9 @@ package commerce
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"sync"
 	"sync/atomic"
 
-	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/banapos/bana/internal/platform/memo"
 )
@@ -112,10 +109,9 @@ func (m *Module) catalogVersion(ctx context.Context, merchantID id.ID) (int64, e
 	if v, ok := memo.Get[int64](ctx, versionKey{merchantID}); ok {
 		return v, nil
 	}
-	var v int64
-	err := m.db.Raw(ctx, false).QueryRowContext(ctx, m.db.Rebind("SELECT version FROM catalog_versions WHERE merchant_id = ?"), int64(merchantID)).Scan(&v)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, db.Classify(err)
+	v, err := m.readCatalogVersion(ctx, merchantID)
+	if err != nil {
+		return 0, err
 	}
 	memo.Put(ctx, versionKey{merchantID}, v)
 	return v, nil

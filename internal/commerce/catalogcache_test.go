@@ -16,7 +16,7 @@ import (
 // once, a change rolled back does not stick, and the caller's tenant scope still applies.
 func TestCatalogCache(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
-		ctx := context.Background()
+		ctx := auth.System(context.Background())
 		cm := e.App.Commerce
 		cat, err := cm.SeedDemo(ctx, 500)
 		if err != nil {
@@ -85,7 +85,7 @@ func TestCatalogCache(t *testing.T) {
 		// Cached or not, another organizer's caller sees neither the merchant nor its variants,
 		// an employee limited to other merchants neither; the owner does.
 		as := func(org id.ID, role auth.Role, merchants ...id.ID) context.Context {
-			return auth.WithPrincipal(ctx, &auth.Principal{UserID: 77, OrganizerID: org, Roles: []auth.Role{role}, MerchantIDs: merchants})
+			return auth.WithPrincipal(ctx, (&auth.Principal{UserID: 77, OrganizerID: org, Roles: []auth.Role{role}, MerchantIDs: merchants}).WithDirectory(cm))
 		}
 		for name, c := range map[string]context.Context{
 			"other organizer": as(501, auth.OrganizerOwner),

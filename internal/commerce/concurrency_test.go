@@ -8,13 +8,14 @@ import (
 
 	"github.com/banapos/bana/internal/app/apptest"
 	"github.com/banapos/bana/internal/commerce"
+	"github.com/banapos/bana/internal/platform/auth"
 )
 
 // Contended writes of the catalog: N at once, exactly one wins.
 func TestConcurrentWrites(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		const n = 8
-		ctx := context.Background()
+		ctx := auth.System(context.Background())
 
 		// N onboardings of one seller: one merchant, everyone gets it.
 		var wg sync.WaitGroup
@@ -47,7 +48,7 @@ func TestConcurrentWrites(t *testing.T) {
 		mid := results[0].Merchant.ID
 
 		// N products with one SKU: one 201, the rest 409.
-		owner := ownerToken(e, 900)
+		owner := e.OwnerToken(900)
 		statuses := make([]int, n)
 		for i := range n {
 			wg.Add(1)

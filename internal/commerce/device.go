@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/banapos/bana/internal/platform/auth"
-	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/banapos/bana/internal/platform/query"
@@ -36,9 +35,7 @@ const (
 // DefaultDevicePermissions are the permissions of a device token when the code does not name
 // others: read the catalog and the merchant. Modules that serve tills add theirs by listing
 // them when the code is issued.
-func DefaultDevicePermissions() []string { return []string{"catalog.read", "merchant.read"} }
-
-var deviceKinds = []string{"POS", "KDS", "KIOSK", "PRINTER", "OTHER"}
+func DefaultDevicePermissions() []string { return []string{PermCatalogRead, PermMerchantRead} }
 
 // DeviceEnrollmentCodeInput asks for a code (POST /devices/enrollment-codes).
 type DeviceEnrollmentCodeInput struct {
@@ -109,7 +106,7 @@ func (m *Module) IssueEnrollmentCode(ctx context.Context, in DeviceEnrollmentCod
 		return nil, err
 	}
 	if in.Kind == "" {
-		in.Kind = "POS"
+		in.Kind = DevicePOS
 	}
 	if !slices.Contains(deviceKinds, in.Kind) {
 		return nil, errs.Field("body.kind", "must be one of "+strings.Join(deviceKinds, ", "), in.Kind)
@@ -133,7 +130,7 @@ func (m *Module) IssueEnrollmentCode(ctx context.Context, in DeviceEnrollmentCod
 			return nil, errs.Field(fmt.Sprintf("body.permissions[%d]", i), "is a permission you do not hold", perm)
 		}
 	}
-	now := m.now().UTC()
+	now := m.clock.Now()
 	var createdBy id.ID
 	if p != nil {
 		createdBy = p.UserID
@@ -152,14 +149,14 @@ func (m *Module) IssueEnrollmentCode(ctx context.Context, in DeviceEnrollmentCod
 		}
 		return &DeviceEnrollmentCode{ID: row.ID, Code: c, MerchantID: mer.ID, Permissions: perms, ExpiresAt: row.ExpiresAt}, nil
 	}
-	return nil, errs.New(errs.Unavailable, "could not draw a free enrolment code")
+	return nil, ErrNoFreeEnrollmentCode
 }
 
-// ErrBadEnrollmentCode is the one answer for a code that is unknown, used or expired.
-var ErrBadEnrollmentCode = errs.New(errs.Unauthorized, "unknown, used or expired enrolment code")
-
-// Enroll consumes a code and registers the device, returning its token. A code works once.
+// Enroll consumes a code and registers the device, returning its token. A code works once
+// (ErrBadEnrollmentCode for one unknown, used or expired). The device has no caller to act as:
+// the code is its credential, and Enroll acts as the system for the merchant the code names.
 func (m *Module) Enroll(ctx context.Context, in DeviceEnrollInput) (*DeviceEnrolled, error) {
+	ctx = auth.System(ctx)
 	c := normalizeCode(in.Code)
 	if len(c) != codeLength {
 		return nil, ErrBadEnrollmentCode
@@ -179,20 +176,19 @@ func (m *Module) Enroll(ctx context.Context, in DeviceEnrollInput) (*DeviceEnrol
 	}
 	var out *DeviceEnrolled
 	err := m.db.InTx(ctx, func(ctx context.Context) error {
-		now := m.now().UTC()
+		now := m.clock.Now()
 		hash := hashCode(c)
 		// One conditional statement consumes the code: of two devices racing with it, one wins.
-		res, err := m.db.Raw(ctx, true).ExecContext(ctx, m.db.Rebind(
-			`UPDATE device_enrollments SET used_at = ? WHERE code_hash = ? AND used_at IS NULL`), now, hash)
+		consumed, err := m.consumeEnrollment(ctx, hash, now)
 		if err != nil {
-			return db.Classify(err)
+			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !consumed {
 			return ErrBadEnrollmentCode
 		}
-		var e DeviceEnrollment
-		if err := m.db.IDB(ctx).NewSelect().Model(&e).Where("code_hash = ?", hash).Scan(ctx); err != nil {
-			return db.Classify(err)
+		e, err := m.enrollment(ctx, hash)
+		if err != nil {
+			return err
 		}
 		if !now.Before(e.ExpiresAt) {
 			return ErrBadEnrollmentCode // rolls the consumption back; the code is dead anyway
@@ -209,9 +205,9 @@ func (m *Module) Enroll(ctx context.Context, in DeviceEnrollInput) (*DeviceEnrol
 			kind = e.Kind
 		}
 		d := Device{ID: m.ids.Next(), OrganizerID: e.OrganizerID, MerchantID: e.MerchantID, TerminalID: e.TerminalID,
-			Name: name, Kind: kind, Platform: in.Platform, Serial: in.Serial, AppVersion: in.AppVersion, Status: Active,
+			Name: name, Kind: kind, Platform: in.Platform, Serial: in.Serial, AppVersion: in.AppVersion, Status: DeviceActive,
 			Permissions: e.Permissions, EnrolledAt: now, CreatedAt: now, UpdatedAt: now}
-		token, _, err := m.tokens.Issue(&auth.Principal{UserID: d.ID, Kind: "device", OrganizerID: d.OrganizerID,
+		token, _, err := m.tokens.Issue(&auth.Principal{UserID: d.ID, Kind: auth.KindDevice, OrganizerID: d.OrganizerID,
 			MerchantIDs: []id.ID{d.MerchantID}, Roles: []auth.Role{auth.Employee}, Permissions: d.Permissions}, DeviceTokenTTL)
 		if err != nil {
 			return err
@@ -224,9 +220,8 @@ func (m *Module) Enroll(ctx context.Context, in DeviceEnrollInput) (*DeviceEnrol
 		if err := m.insert(ctx, &d, 1); err != nil {
 			return err
 		}
-		if _, err := m.db.Raw(ctx, true).ExecContext(ctx, m.db.Rebind(`UPDATE device_enrollments SET device_id = ? WHERE id = ?`),
-			int64(d.ID), int64(e.ID)); err != nil {
-			return db.Classify(err)
+		if err := m.setEnrollmentDevice(ctx, e.ID, d.ID); err != nil {
+			return err
 		}
 		out = &DeviceEnrolled{Device: d, Token: token, ExpiresAt: d.TokenExpiresAt}
 		return nil
@@ -234,7 +229,7 @@ func (m *Module) Enroll(ctx context.Context, in DeviceEnrollInput) (*DeviceEnrol
 	if err != nil {
 		return nil, err
 	}
-	m.log.Info("device enrolled", "device", out.Device.ID, "merchant", out.Device.MerchantID, "kind", out.Device.Kind)
+	m.log.InfoContext(ctx, "device enrolled", "device", out.Device.ID, "merchant", out.Device.MerchantID, "kind", out.Device.Kind)
 	return out, nil
 }
 
@@ -259,31 +254,36 @@ func (m *Module) revoke(ctx context.Context, d *Device) error {
 	if d.Status == Revoked {
 		return nil
 	}
-	now := m.now().UTC()
-	if _, err := m.db.Raw(ctx, true).ExecContext(ctx, m.db.Rebind(
-		`UPDATE devices SET status = 'REVOKED', revoked_at = ?, updated_at = ? WHERE id = ?`), now, now, int64(d.ID)); err != nil {
-		return db.Classify(err)
+	now := m.clock.Now()
+	if err := m.revokeDevice(ctx, d.ID, now); err != nil {
+		return err
 	}
 	d.Status, d.RevokedAt, d.UpdatedAt = Revoked, &now, now
 	return nil
 }
 
-// deleteDevice revokes and deletes a device. A hard delete would forget the token id and so
-// un-revoke the token: it waits until the token has expired.
-func (m *Module) deleteDevice(ctx context.Context, d *Device, hard bool) error {
-	if hard && m.now().Before(d.TokenExpiresAt) {
-		return errs.New(errs.Conflict, "a device is removed for good only once its token has expired ("+d.TokenExpiresAt.Format(time.RFC3339)+")")
+// deleteDevice is the devices' Delete hook: a deleted device is revoked, and removed for good
+// (a hard delete) only once its token has expired (ErrDeviceTokenLive). Should a device be gone
+// all the same, its token still fails: IsRevoked reads the device by its id, and a device that
+// is gone is revoked.
+func (m *Module) deleteDevice(ctx context.Context, d, after *Device) error {
+	hard := after == nil // a hard delete removes the row
+	if hard && m.clock.Now().Before(d.TokenExpiresAt) {
+		return naming(ErrDeviceTokenLive, ErrDeviceTokenLive.Message+" ("+d.TokenExpiresAt.Format(time.RFC3339)+")")
 	}
-	if err := m.revoke(ctx, d); err != nil {
-		return err
-	}
-	return m.devices.Delete(ctx, d.ID, hard)
+	return m.revoke(ctx, d)
 }
 
-// updateDevice checks a PUT or PATCH of a device (name, kind, terminal and its own details).
+// updateDevice is the devices' Update hook: a write changes a device's name, kind, terminal and
+// own details, never its token.
 func (m *Module) updateDevice(ctx context.Context, before, d *Device) error {
-	d.TokenID = before.TokenID // not part of the JSON form
-	var err error
+	// Its permissions and revocation time as stored (see updateMerchant), and its token, which
+	// is not part of the JSON form: a PUT's body has none.
+	stored, err := m.devices.Get(ctx, before.ID, query.ExcludeDeleted)
+	if err != nil {
+		return err
+	}
+	d.Permissions, d.RevokedAt, d.TokenID = stored.Permissions, stored.RevokedAt, stored.TokenID
 	if d.Name, err = cleanName("body.name", d.Name, 100); err != nil {
 		return err
 	}
@@ -307,21 +307,15 @@ func (m *Module) checkTerminal(ctx context.Context, tid *id.ID, merchant id.ID, 
 	return nil
 }
 
-// IsRevoked reports whether a token id (jti) is the token of a revoked or deleted device. It
-// satisfies auth.Revocations; tokens that are not device tokens are never revoked here.
-func (m *Module) IsRevoked(ctx context.Context, tokenID string) (bool, error) {
-	if tokenID == "" {
+// IsRevoked reports whether a device token is revoked: its device revoked, deleted or gone,
+// or holding another token. Principals that are not devices are never revoked here.
+func (m *Module) IsRevoked(ctx context.Context, p *auth.Principal) (bool, error) {
+	if p.Kind != auth.KindDevice {
 		return false, nil
 	}
-	var status string
-	var deleted timeCol
-	err := m.db.Raw(ctx, false).QueryRowContext(ctx, m.db.Rebind(
-		`SELECT status, deleted_at FROM devices WHERE token_id = ?`), tokenID).Scan(&status, &deleted)
+	d, err := m.deviceByID(ctx, p.UserID)
 	if err != nil {
-		if errs.KindOf(db.Classify(err)) == errs.NotFound {
-			return false, nil
-		}
-		return false, db.Classify(err)
+		return false, err
 	}
-	return status == Revoked || !deleted.t.IsZero(), nil
+	return !d.found || d.tokenID != p.TokenID || d.status == Revoked || d.deleted, nil
 }

@@ -2,17 +2,22 @@ package commerce_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/banapos/bana/internal/app/apptest"
+	"github.com/banapos/bana/internal/commerce"
+	"github.com/banapos/bana/internal/platform/auth"
+	"github.com/banapos/bana/internal/platform/clock"
 	"github.com/banapos/bana/internal/platform/id"
 )
 
 func TestDeviceEnrollmentAndRevocation(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
-		owner := ownerToken(e, 100)
+	// The module's clock is a fake one: a code's expiry is read from it, and moved past.
+	apptest.EachWithClock(t, time.Now(), func(t *testing.T, e *apptest.Env, clk *clock.Fake) {
+		owner := e.OwnerToken(100)
 		mid := onboard(e, owner, "Cà phê Giảng", "")
 		other := onboard(e, owner, "Cà phê Giảng 2", "")
 		product(e, owner, mid, teaBody(""))
@@ -20,13 +25,13 @@ func TestDeviceEnrollmentAndRevocation(t *testing.T) {
 		term := post(e, 201, owner, "/terminals", map[string]any{"merchantId": mid.String(), "name": "Quầy 1"})
 
 		// Only owners and admins issue codes, for merchants they may act for.
-		e.Must(403, apptest.Request{Method: "POST", Path: "/devices/enrollment-codes", Token: employeeToken(e, 100, []id.ID{mid}, "*"),
+		e.Must(403, apptest.Request{Method: "POST", Path: "/devices/enrollment-codes", Token: e.EmployeeToken(100, []id.ID{mid}, "*"),
 			Body: map[string]any{"merchantId": mid.String()}})
-		e.Must(400, apptest.Request{Method: "POST", Path: "/devices/enrollment-codes", Token: ownerToken(e, 200), Body: map[string]any{"merchantId": mid.String()}})
+		e.Must(400, apptest.Request{Method: "POST", Path: "/devices/enrollment-codes", Token: e.OwnerToken(200), Body: map[string]any{"merchantId": mid.String()}})
 		code := post(e, 201, owner, "/devices/enrollment-codes", map[string]any{"merchantId": mid.String(), "name": "POS quầy 1", "terminalId": term["id"]})
 		c := code["code"].(string)
 		exp, _ := time.Parse(time.RFC3339, code["expiresAt"].(string))
-		if len(c) != 8 || strings.ContainsAny(c, "0O1I") || time.Until(exp) > 16*time.Minute || time.Until(exp) < 14*time.Minute {
+		if len(c) != 8 || strings.ContainsAny(c, "0O1I") || !exp.Equal(clk.Now().Add(commerce.EnrollmentCodeTTL)) || commerce.EnrollmentCodeTTL != 15*time.Minute {
 			t.Fatalf("code %v", code)
 		}
 		if n := count(t, e, `SELECT count(*) FROM device_enrollments WHERE code_hash = ?`, c); n != 0 {
@@ -74,6 +79,9 @@ func TestDeviceEnrollmentAndRevocation(t *testing.T) {
 		if pd["name"] != "POS quầy chính" || len(pd["permissions"].([]any)) != 2 {
 			t.Fatalf("patched device %v", pd)
 		}
+		if got := get(e, 200, owner, "/devices/"+dev["id"].(string)).Map(t); fmt.Sprint(got["permissions"]) != "[catalog.read merchant.read]" || got["status"] != "ACTIVE" {
+			t.Fatalf("a PATCH changed the device's permissions or status: %v", got)
+		}
 		get(e, 200, token, "/products/lookup?code=TS-TC-M") // still enrolled after the rename
 
 		// Revocation makes the token fail at once.
@@ -82,10 +90,11 @@ func TestDeviceEnrollmentAndRevocation(t *testing.T) {
 			t.Fatalf("revoked %v", rv)
 		}
 		get(e, 401, token, "/products/lookup?code=TS-TC-M")
-		if revoked, err := e.App.Commerce.IsRevoked(context.Background(), p.TokenID); err != nil || !revoked {
+		if revoked, err := e.App.Commerce.IsRevoked(context.Background(), p); err != nil || !revoked {
 			t.Fatalf("IsRevoked = %v %v", revoked, err)
 		}
-		if revoked, err := e.App.Commerce.IsRevoked(context.Background(), "not-a-device-token"); err != nil || revoked {
+		user := &auth.Principal{UserID: p.UserID, Kind: auth.KindUser, TokenID: "not-a-device-token"}
+		if revoked, err := e.App.Commerce.IsRevoked(context.Background(), user); err != nil || revoked {
 			t.Fatalf("IsRevoked(other) = %v %v", revoked, err)
 		}
 		// Owner tokens are unaffected.
@@ -104,22 +113,18 @@ func TestDeviceEnrollmentAndRevocation(t *testing.T) {
 		get(e, 200, tok2, "/products")
 		e.Must(200, apptest.Request{Method: "DELETE", Path: "/devices/" + d2["id"].(string), Token: owner})
 		get(e, 401, tok2, "/products")
-		e.Must(409, apptest.Request{Method: "DELETE", Path: "/devices/" + d2["id"].(string) + "?hard=true", Token: adminToken(e)})
+		e.Must(409, apptest.Request{Method: "DELETE", Path: "/devices/" + d2["id"].(string) + "?hard=true", Token: e.AdminToken()})
 
 		// An expired code is refused, and stays unused.
 		c3 := post(e, 201, owner, "/devices/enrollment-codes", map[string]any{"merchantId": mid.String()})
-		d := e.App.DB
-		if _, err := d.Raw(context.Background(), true).ExecContext(context.Background(),
-			d.Rebind(`UPDATE device_enrollments SET expires_at = ? WHERE id = ?`), time.Now().UTC().Add(-time.Minute), mustID(t, c3["id"])); err != nil {
-			t.Fatal(err)
-		}
+		clk.Advance(commerce.EnrollmentCodeTTL)
 		e.Must(401, apptest.Request{Method: "POST", Path: "/devices/enroll", Body: map[string]any{"code": c3["code"]}})
 		if n := count(t, e, `SELECT count(*) FROM device_enrollments WHERE id = ? AND used_at IS NULL`, mustID(t, c3["id"])); n != 1 {
 			t.Fatal("an expired code was consumed")
 		}
 		// A permission the issuer does not hold cannot be granted.
 		e.Must(400, apptest.Request{Method: "POST", Path: "/devices/enrollment-codes",
-			Token: ownerToken(e, 100, "device.write", "catalog.read"),
+			Token: e.OwnerToken(100, "device.write", "catalog.read"),
 			Body:  map[string]any{"merchantId": mid.String(), "permissions": []any{"catalog.write"}}})
 
 		// Deleting the merchant revokes its devices.

@@ -5,30 +5,12 @@ import (
 	"encoding/json"
 	"net/url"
 	"testing"
-	"time"
 
 	"github.com/banapos/bana/internal/app/apptest"
-	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/id"
 )
 
 func q(s string) string { return url.QueryEscape(s) }
-
-// tokens of the usual callers. An owner holds every permission unless perms are given.
-func ownerToken(e *apptest.Env, organizer id.ID, perms ...string) string {
-	if len(perms) == 0 {
-		perms = []string{"*"}
-	}
-	return e.Token(&auth.Principal{UserID: organizer + 1, Roles: []auth.Role{auth.OrganizerOwner}, OrganizerID: organizer, Permissions: perms})
-}
-
-func adminToken(e *apptest.Env) string {
-	return e.Token(&auth.Principal{UserID: 1, Roles: []auth.Role{auth.SuperAdmin}})
-}
-
-func employeeToken(e *apptest.Env, organizer id.ID, merchants []id.ID, perms ...string) string {
-	return e.Token(&auth.Principal{UserID: organizer + 2, Roles: []auth.Role{auth.Employee}, OrganizerID: organizer, MerchantIDs: merchants, Permissions: perms})
-}
 
 func post(e *apptest.Env, want int, token, path string, body any) map[string]any {
 	e.T.Helper()
@@ -77,20 +59,6 @@ func count(t testing.TB, e *apptest.Env, query string, args ...any) int {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return n
-}
-
-// waitUntil polls cond until it holds or 20 seconds pass: events are delivered by job workers.
-func waitUntil(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
-	}
 }
 
 // products creates a product and returns the created row.

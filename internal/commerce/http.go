@@ -13,53 +13,40 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 )
 
-// Permissions: catalog.read / catalog.write / catalog.delete for the catalog (products,
-// variants, identifiers, categories, stations, sale channels, modifiers); merchant.read /
-// merchant.write / merchant.delete for merchants (onboarding also needs the role of an organizer
-// owner or admin); device.read / device.write / device.delete for devices, terminals and
-// enrolment codes (codes: owners and admins).
+// ownerRoles may onboard merchants and issue device enrolment codes.
 var ownerRoles = []auth.Role{auth.SuperAdmin, auth.Admin, auth.OrganizerOwner}
 
-// Routes registers the module's HTTP operations.
-func (m *Module) Routes(s *api.Server) {
+// catalogRoutes registers the CRUD routes of the catalog tables. Creates go through the
+// module's create functions (which place a row in its parent's merchant); every update, delete
+// and restore runs the table's hooks (New).
+func (m *Module) catalogRoutes(s *api.Server) {
 	authenticated := auth.Requirement{}
 	admins := auth.Requirement{Roles: []auth.Role{auth.SuperAdmin, auth.Admin}}
 	readOnly := func(perm auth.Requirement) map[api.Route]auth.Requirement {
 		return map[api.Route]auth.Requirement{api.RouteFind: perm, api.RouteCount: perm, api.RouteFindOne: perm, api.RouteGet: perm}
 	}
-
 	api.RegisterCRUD(s, api.CRUD[MerchantType]{Table: m.merchantTypes, Path: "/merchant-types", Tag: "Merchants",
 		Singular: "merchant-type", Auth: readOnly(authenticated),
 		Disable: []api.Route{api.RouteCreate, api.RouteReplace, api.RoutePatch, api.RouteUpdateBy, api.RouteDelete, api.RouteDeleteBy, api.RouteRestore}})
+	// Templates are read by anyone signed in and written by admins.
 	tplAuth := readOnly(authenticated)
 	for _, r := range []api.Route{api.RouteCreate, api.RouteReplace, api.RoutePatch, api.RouteUpdateBy, api.RouteDelete, api.RouteDeleteBy} {
 		tplAuth[r] = admins
 	}
-	(&resource[CategoryTemplate]{db: m.db, table: m.templates, path: "/category-templates", tag: "Merchants", name: "category-template",
-		perm: "catalog", auth: tplAuth, create: m.createTemplate, update: m.updateTemplate}).register(s)
-
-	m.merchantRoutes(s)
-	(&resource[Station]{db: m.db, table: m.stations, path: "/stations", tag: "Catalog", name: "station", perm: "catalog",
-		fixed: tenantFixed, create: m.createStation, update: m.updateStation, remove: m.deleteStation}).register(s)
-	(&resource[Category]{db: m.db, table: m.categories, path: "/categories", tag: "Catalog", name: "category", perm: "catalog",
-		system: categorySystem, fixed: tenantFixed, create: m.createCategory, update: m.updateCategory}).register(s)
-	(&resource[SaleChannel]{db: m.db, table: m.channels, path: "/sale-channels", tag: "Catalog", name: "sale-channel", perm: "catalog",
-		fixed: tenantFixed, create: m.createChannel, update: m.updateChannel}).register(s)
-	(&resource[ModifierGroup]{db: m.db, table: m.groups, path: "/modifier-groups", tag: "Catalog", name: "modifier-group", perm: "catalog",
-		fixed: tenantFixed, create: m.createGroup, update: m.updateGroup}).register(s)
-	(&resource[ModifierOption]{db: m.db, table: m.options, path: "/modifier-options", tag: "Catalog", name: "modifier-option", perm: "catalog",
-		fixed: optionFixed, create: m.createOption, update: m.updateOption}).register(s)
-	(&resource[VariantModifierGroup]{db: m.db, table: m.links, path: "/variant-modifier-groups", tag: "Catalog", name: "variant-modifier-group",
-		perm: "catalog", fixed: linkFixed, create: m.createLink, update: m.updateLink, remove: m.deleteLink}).register(s)
-	m.productRoutes(s)
-	(&resource[ProductVariant]{db: m.db, table: m.variants, path: "/product-variants", tag: "Catalog", name: "product-variant", perm: "catalog",
-		fixed: variantFixed, create: m.createVariant, update: m.updateVariant, remove: m.deleteVariant, noRestore: true}).register(s)
-	(&resource[ProductIdentifier]{db: m.db, table: m.identifiers, path: "/product-identifiers", tag: "Catalog", name: "product-identifier",
-		perm: "catalog", fixed: identifierFixed, create: m.createIdentifier, update: m.updateIdentifier, remove: m.deleteIdentifier,
-		noRestore: true}).register(s)
-	(&resource[Terminal]{db: m.db, table: m.terminals, path: "/terminals", tag: "Devices", name: "terminal", perm: "device",
-		fixed: tenantFixed, create: m.createTerminal, update: m.updateTerminal}).register(s)
-	m.deviceRoutes(s)
+	api.RegisterCRUD(s, api.CRUD[CategoryTemplate]{Table: m.templates, Path: "/category-templates", Tag: "Merchants",
+		Singular: "category-template", Permission: PermCatalog, Auth: tplAuth, Create: m.createTemplate})
+	api.RegisterCRUD(s, api.CRUD[Station]{Table: m.stations, Path: "/stations", Tag: "Catalog", Singular: "station",
+		Permission: PermCatalog, Create: m.createStation})
+	api.RegisterCRUD(s, api.CRUD[Category]{Table: m.categories, Path: "/categories", Tag: "Catalog", Singular: "category",
+		Permission: PermCatalog, Create: m.createCategory})
+	api.RegisterCRUD(s, api.CRUD[SaleChannel]{Table: m.channels, Path: "/sale-channels", Tag: "Catalog", Singular: "sale-channel",
+		Permission: PermCatalog, Create: m.createChannel})
+	api.RegisterCRUD(s, api.CRUD[ModifierGroup]{Table: m.groups, Path: "/modifier-groups", Tag: "Catalog", Singular: "modifier-group",
+		Permission: PermCatalog, Create: m.createGroup})
+	api.RegisterCRUD(s, api.CRUD[ModifierOption]{Table: m.options, Path: "/modifier-options", Tag: "Catalog", Singular: "modifier-option",
+		Permission: PermCatalog, Create: m.createOption})
+	api.RegisterCRUD(s, api.CRUD[VariantModifierGroup]{Table: m.links, Path: "/variant-modifier-groups", Tag: "Catalog",
+		Singular: "variant-modifier-group", Permission: PermCatalog, Create: m.createLink})
 }
 
 // MerchantOnboardingInput is a new merchant (POST /merchants).
@@ -84,16 +71,22 @@ type statusRow struct {
 	Body   query.Row
 }
 
+type rowBody struct {
+	Body query.Row
+}
+
 var onboardedIncludes = []query.Include{{Relation: "stations"}, {Relation: "categories"}, {Relation: "saleChannels"}}
 
+// merchantRoutes registers the merchants' routes: onboarding makes them (POST), the CRUD routes
+// do the rest.
 func (m *Module) merchantRoutes(s *api.Server) {
-	(&resource[Merchant]{db: m.db, table: m.merchants, path: "/merchants", tag: "Merchants", name: "merchant", perm: "merchant",
-		fixed: merchantFixed, update: m.updateMerchant, remove: m.deleteMerchant}).register(s)
+	api.RegisterCRUD(s, api.CRUD[Merchant]{Table: m.merchants, Path: "/merchants", Tag: "Merchants", Singular: "merchant",
+		Permission: PermMerchant, Disable: []api.Route{api.RouteCreate}})
 	api.Register(s, huma.Operation{OperationID: "create-merchant", Method: http.MethodPost, Path: "/merchants", Tags: []string{"Merchants"},
 		Summary:     "Onboard a merchant",
 		Description: "Creates the merchant with the categories of its type's templates, its sale channels and (FNB) a default station, in one transaction, and publishes CommerceInitialized. With an Idempotency-Key, a repeat returns the first merchant (200); the same key with another name or type is a 409.",
 		Errors:      []int{409}, DefaultStatus: http.StatusCreated},
-		auth.Requirement{Roles: ownerRoles, Permission: "merchant.write"},
+		auth.Requirement{Roles: ownerRoles, Permission: PermMerchantWrite},
 		func(ctx context.Context, in *struct {
 			IdempotencyKey string `header:"Idempotency-Key" doc:"Makes a retried onboarding return the first merchant"`
 			Body           MerchantOnboardingInput
@@ -120,7 +113,7 @@ func (m *Module) merchantRoutes(s *api.Server) {
 				}
 				want.Name, _ = cleanName("body.name", want.Name, 200)
 				if res.Merchant.Name != want.Name || res.Merchant.Type != want.Type {
-					return nil, errs.New(errs.Conflict, "Idempotency-Key was used for another merchant")
+					return nil, ErrOnboardingKeyReused
 				}
 				out.Status = http.StatusOK
 			}
@@ -133,6 +126,8 @@ func (m *Module) merchantRoutes(s *api.Server) {
 		})
 }
 
+// productRoutes registers the scan lookup, the product aggregate's create, and the CRUD routes
+// of products, variants and identifiers.
 func (m *Module) productRoutes(s *api.Server) {
 	// The lookup is registered before the generic routes; net/http prefers the literal segment
 	// over {id} anyway.
@@ -140,7 +135,7 @@ func (m *Module) productRoutes(s *api.Server) {
 		Summary:     "Find the variant a scanned code identifies",
 		Description: "Looks a code up among the merchant's identifiers: SKU, EAN-13, UPC-A, EAN-8, PLU, custom, and weighed-item barcodes of the merchant's barcodeConfig (their item code is looked up as a PLU; the label's price or weight is returned). A GS1 code with a bad check digit is a 400.",
 		Errors:      []int{404}},
-		auth.Requirement{Permission: "catalog.read"},
+		auth.Requirement{Permission: PermCatalogRead},
 		func(ctx context.Context, in *struct {
 			Code       string `query:"code" required:"true" doc:"The scanned or typed code"`
 			MerchantID string `query:"merchantId" doc:"The merchant; optional for a caller of exactly one merchant (a device)"`
@@ -155,13 +150,13 @@ func (m *Module) productRoutes(s *api.Server) {
 			}
 			return &struct{ Body *ProductLookup }{Body: res}, nil
 		})
-	(&resource[Product]{db: m.db, table: m.products, path: "/products", tag: "Catalog", name: "product", perm: "catalog",
-		fixed: tenantFixed, update: m.updateProduct, remove: m.deleteProduct, restored: m.restoreProduct}).register(s)
+	api.RegisterCRUD(s, api.CRUD[Product]{Table: m.products, Path: "/products", Tag: "Catalog", Singular: "product",
+		Permission: PermCatalog, Disable: []api.Route{api.RouteCreate}})
 	api.Register(s, huma.Operation{OperationID: "create-product", Method: http.MethodPost, Path: "/products", Tags: []string{"Catalog"},
 		Summary:     "Create a product with its variants, identifiers and info",
 		Description: "One transaction: the product, its info, its variants (with options, price, SKU, identifiers and modifier groups) and its identifiers; publishes ProductChanged CREATED. A bad EAN/UPC check digit is a 400; a code another product of the merchant has is a 409.",
 		Errors:      []int{409, 422}, DefaultStatus: http.StatusCreated},
-		auth.Requirement{Permission: "catalog.write"},
+		auth.Requirement{Permission: PermCatalogWrite},
 		func(ctx context.Context, in *struct{ Body ProductInput }) (*rowBody, error) {
 			p, err := m.CreateProduct(ctx, &in.Body)
 			if err != nil {
@@ -174,16 +169,17 @@ func (m *Module) productRoutes(s *api.Server) {
 			}
 			return &rowBody{Body: rows[0]}, nil
 		})
+	// Variants and identifiers are not restored on their own: they come back with their product.
+	api.RegisterCRUD(s, api.CRUD[ProductVariant]{Table: m.variants, Path: "/product-variants", Tag: "Catalog", Singular: "product-variant",
+		Permission: PermCatalog, Create: m.createVariant, Disable: []api.Route{api.RouteRestore}})
+	api.RegisterCRUD(s, api.CRUD[ProductIdentifier]{Table: m.identifiers, Path: "/product-identifiers", Tag: "Catalog",
+		Singular: "product-identifier", Permission: PermCatalog, Create: m.createIdentifier, Disable: []api.Route{api.RouteRestore}})
 }
 
 // merchantParam reads ?merchantId=, defaulting to the caller's only merchant.
 func merchantParam(ctx context.Context, s string) (id.ID, error) {
 	if s != "" {
-		v, err := id.Parse(s)
-		if err != nil {
-			return 0, errs.Field("query.merchantId", "must be a decimal id", s)
-		}
-		return v, nil
+		return api.ParseID("query.merchantId", s)
 	}
 	if p := auth.From(ctx); p != nil && len(p.MerchantIDs) == 1 {
 		return p.MerchantIDs[0], nil
@@ -191,14 +187,18 @@ func merchantParam(ctx context.Context, s string) (id.ID, error) {
 	return 0, errs.Field("query.merchantId", "is required", nil)
 }
 
+// deviceRoutes registers terminals and devices: enrolment makes devices (no create route), a
+// deleted device is not restored (its token stays revoked).
 func (m *Module) deviceRoutes(s *api.Server) {
-	(&resource[Device]{db: m.db, table: m.devices, path: "/devices", tag: "Devices", name: "device", perm: "device",
-		system: deviceSystem, update: m.updateDevice, remove: m.deleteDevice, noRestore: true}).register(s)
+	api.RegisterCRUD(s, api.CRUD[Terminal]{Table: m.terminals, Path: "/terminals", Tag: "Devices", Singular: "terminal",
+		Permission: PermDevice, Create: m.createTerminal})
+	api.RegisterCRUD(s, api.CRUD[Device]{Table: m.devices, Path: "/devices", Tag: "Devices", Singular: "device",
+		Permission: PermDevice, Disable: []api.Route{api.RouteCreate, api.RouteRestore}})
 	api.Register(s, huma.Operation{OperationID: "create-device-enrollment-code", Method: http.MethodPost, Path: "/devices/enrollment-codes",
 		Tags: []string{"Devices"}, Summary: "Issue a one-time device enrolment code",
 		Description:   "An 8-character code, valid for 15 minutes and once, that a device sends to POST /devices/enroll. Only its hash is stored.",
 		DefaultStatus: http.StatusCreated},
-		auth.Requirement{Roles: ownerRoles, Permission: "device.write"},
+		auth.Requirement{Roles: ownerRoles, Permission: PermDeviceWrite},
 		func(ctx context.Context, in *struct{ Body DeviceEnrollmentCodeInput }) (*struct{ Body *DeviceEnrollmentCode }, error) {
 			c, err := m.IssueEnrollmentCode(ctx, in.Body)
 			if err != nil {
@@ -220,9 +220,9 @@ func (m *Module) deviceRoutes(s *api.Server) {
 		})
 	api.Register(s, huma.Operation{OperationID: "revoke-device", Method: http.MethodPost, Path: "/devices/{id}/revoke",
 		Tags: []string{"Devices"}, Summary: "Revoke a device: its token fails from now on", Errors: []int{404}},
-		auth.Requirement{Permission: "device.write"},
+		auth.Requirement{Permission: PermDeviceWrite},
 		func(ctx context.Context, in *api.IDParam) (*rowBody, error) {
-			rid, err := parseRowID(in.ID)
+			rid, err := api.PathID(in.ID)
 			if err != nil {
 				return nil, err
 			}

@@ -2,14 +2,11 @@ package commerce
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/banapos/bana/internal/platform/auth"
-	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
 )
@@ -19,8 +16,8 @@ import (
 // what the label carries.
 type ProductLookup struct {
 	Code     string                 `json:"code" doc:"The identifier that matched, as stored"`
-	Type     IdentifierType         `json:"type" doc:"Its type"`
-	Kind     BarcodeKind            `json:"kind" doc:"What the scanned code is"`
+	Type     IdentifierType         `json:"type" openapi:"enum=SKU,EAN13,UPCA,EAN8,PLU,CUSTOM" doc:"Its type"`
+	Kind     BarcodeKind            `json:"kind" openapi:"enum=EAN13,UPCA,EAN8,WEIGHTED,TEXT" doc:"What the scanned code is"`
 	Product  Product                `json:"product"`
 	Variant  ProductVariant         `json:"variant"`
 	Weighted *ProductLookupWeighted `json:"weighted,omitempty"`
@@ -46,8 +43,12 @@ func (m *Module) Lookup(ctx context.Context, merchantID id.ID, code string) (*Pr
 	if len(raw) > MaxCodeLength {
 		return nil, errs.Field("query.code", fmt.Sprintf("is longer than %d characters", MaxCodeLength), len(raw))
 	}
-	sc := auth.ScopeOf(ctx)
-	if !sc.All && !sc.AllowsMerchant(sc.OrganizerID, merchantID) {
+	sc, err := auth.Tenancy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// The merchant's organizer is the caller's: the query reads only that organizer's codes.
+	if auth.ActFor(ctx, sc.OrganizerID, merchantID) != nil {
 		return nil, errs.Wrap(errs.NotFound, "merchant "+merchantID.String()+" not found", errs.ErrNotFound)
 	}
 	bc, perr := ParseBarcode(raw, nil)
@@ -80,7 +81,7 @@ func (m *Module) Lookup(ctx context.Context, merchantID id.ID, code string) (*Pr
 		return res, err
 	}
 	if perr != nil {
-		if perr == ErrCheckDigit {
+		if errors.Is(perr, ErrCheckDigit) {
 			return nil, errs.Field("query.code", "bad check digit", raw)
 		}
 		return nil, errs.Field("query.code", perr.Error(), raw)
@@ -112,97 +113,4 @@ func (m *Module) Lookup(ctx context.Context, merchantID id.ID, code string) (*Pr
 		}
 	}
 	return nil, errs.Wrap(errs.NotFound, "no product of the merchant has the code "+raw, errs.ErrNotFound)
-}
-
-var productCols = []string{"id", "organizer_id", "merchant_id", "category_id", "name", "description", "status", "position", "created_at", "updated_at"}
-var variantCols = []string{"id", "organizer_id", "merchant_id", "product_id", "name", "sku", "options", "price", "currency", "tax_rate", "status", "track_stock", "position", "created_at", "updated_at"}
-
-func prefixed(alias string, cols []string) string {
-	out := make([]string, len(cols))
-	for i, c := range cols {
-		out[i] = alias + "." + c
-	}
-	return strings.Join(out, ", ")
-}
-
-// lookupSQL is built once: the identifier, its product and the variant it names (or every
-// variant of the product, first by position, for a product-level identifier).
-var lookupSQL = `SELECT i.code, i.type, ` + prefixed("p", productCols) + `, ` + prefixed("v", variantCols) + `
-	FROM product_identifiers i
-	JOIN products p ON p.id = i.product_id AND p.deleted_at IS NULL
-	JOIN product_variants v ON v.product_id = i.product_id AND v.deleted_at IS NULL AND (i.variant_id IS NULL OR v.id = i.variant_id)
-	WHERE i.merchant_id = ? AND i.deleted_at IS NULL`
-
-// lookup runs one query for the candidate codes and keeps the best match: the earliest
-// candidate, then the first variant by position.
-func (m *Module) lookup(ctx context.Context, sc auth.Scope, merchant id.ID, candidates []string, pluOnly bool) (*ProductLookup, error) {
-	q := lookupSQL
-	args := []any{int64(merchant)}
-	if !sc.All {
-		q += " AND i.organizer_id = ?"
-		args = append(args, int64(sc.OrganizerID))
-	}
-	if pluOnly {
-		q += " AND i.type = 'PLU'"
-	}
-	q += " AND i.code IN (" + placeholders(len(candidates)) + ") ORDER BY v.position, v.id LIMIT 100"
-	for _, c := range candidates {
-		args = append(args, c)
-	}
-	rows, err := m.db.Raw(ctx, false).QueryContext(ctx, m.db.Rebind(q), args...)
-	if err != nil {
-		return nil, db.Classify(err)
-	}
-	defer rows.Close()
-	var best *ProductLookup
-	bestRank := len(candidates)
-	for rows.Next() {
-		r := &ProductLookup{}
-		var opts []byte
-		var cat sql.NullInt64
-		var times [4]timeCol
-		p, v := &r.Product, &r.Variant
-		if err := rows.Scan(&r.Code, &r.Type,
-			&p.ID, &p.OrganizerID, &p.MerchantID, &cat, &p.Name, &p.Description, &p.Status, &p.Position, &times[0], &times[1],
-			&v.ID, &v.OrganizerID, &v.MerchantID, &v.ProductID, &v.Name, &v.SKU, &opts, &v.Price, &v.Currency, &v.TaxRate,
-			&v.Status, &v.TrackStock, &v.Position, &times[2], &times[3]); err != nil {
-			return nil, db.Classify(err)
-		}
-		rank := len(candidates)
-		for i, c := range candidates {
-			if c == r.Code {
-				rank = i
-				break
-			}
-		}
-		if rank >= bestRank {
-			continue
-		}
-		if cat.Valid {
-			c := id.ID(cat.Int64)
-			p.CategoryID = &c
-		}
-		if len(opts) > 0 && string(opts) != "null" {
-			if err := json.Unmarshal(opts, &v.Options); err != nil {
-				return nil, fmt.Errorf("variant %s options: %w", v.ID, err)
-			}
-		}
-		p.CreatedAt, p.UpdatedAt, v.CreatedAt, v.UpdatedAt = times[0].t, times[1].t, times[2].t, times[3].t
-		best, bestRank = r, rank
-	}
-	return best, db.Classify(rows.Err())
-}
-
-// timeCol scans a timestamp that SQLite may return as text.
-type timeCol struct{ t time.Time }
-
-func (c *timeCol) Scan(src any) error {
-	var p *time.Time
-	if err := (&nullTime{&p}).Scan(src); err != nil {
-		return err
-	}
-	if p != nil {
-		c.t = p.UTC()
-	}
-	return nil
 }

@@ -1,17 +1,19 @@
 package commerce_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/banapos/bana/internal/app/apptest"
 	"github.com/banapos/bana/internal/commerce"
+	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/id"
 )
 
 func TestProductLookup(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
-		owner := ownerToken(e, 100)
+		owner := e.OwnerToken(100)
 		mid := onboard(e, owner, "Siêu thị mini Hoa Sen", "DEFAULT")
 		tea := product(e, owner, mid, teaBody(""))
 		tv := variants(tea)
@@ -94,19 +96,36 @@ func TestProductLookup(t *testing.T) {
 			t.Fatalf("4-digit item, price in hundreds: %v", r)
 		}
 		get(e, 404, owner, "/products/lookup?merchantId="+mid.String()+"&code="+mustEAN(t, "200099945000")) // no such PLU
+		// A new barcodeConfig replaces the old one whole: its third format keeps no field of the old third.
+		e.Must(200, apptest.Request{Method: "PATCH", Path: "/merchants/" + mid.String(), Token: owner, Body: map[string]any{"barcodeConfig": map[string]any{
+			"weighted": []any{
+				map[string]any{"prefixes": []any{"24"}, "value": "WEIGHT"},
+				map[string]any{"prefixes": []any{"25"}, "value": "PRICE"},
+				map[string]any{"prefixes": []any{"26"}, "value": "PRICE"},
+			}}}})
+		third := get(e, 200, owner, "/merchants/"+mid.String()).Map(t)["barcodeConfig"].(map[string]any)["weighted"].([]any)[2].(map[string]any)
+		if third["itemCodeLength"] != nil || third["priceMultiplier"] != nil || fmt.Sprint(third["prefixes"]) != "[26]" {
+			t.Fatalf("third format after the PATCH: %v", third)
+		}
+		e.Must(200, apptest.Request{Method: "PATCH", Path: "/merchants/" + mid.String(), Token: owner, Body: map[string]any{"barcodeConfig": map[string]any{
+			"weighted": []any{
+				map[string]any{"prefixes": []any{"20"}, "value": "PRICE"},
+				map[string]any{"prefixes": []any{"21"}, "value": "WEIGHT"},
+				map[string]any{"prefixes": []any{"23"}, "itemCodeLength": 4, "value": "PRICE", "priceMultiplier": 100},
+			}}}})
 		get(e, 400, owner, "/products/lookup?merchantId="+mid.String()+"&code="+price[:12]+string('0'+(price[12]-'0'+1)%10))
 
 		// Another organizer cannot look into this merchant; an employee of another merchant neither.
-		get(e, 404, ownerToken(e, 200), "/products/lookup?merchantId="+mid.String()+"&code=TS-TC-M")
+		get(e, 404, e.OwnerToken(200), "/products/lookup?merchantId="+mid.String()+"&code=TS-TC-M")
 		other := onboard(e, owner, "Chi nhánh 2", "DEFAULT")
-		get(e, 404, employeeToken(e, 100, []id.ID{other}, "catalog.read"), "/products/lookup?merchantId="+mid.String()+"&code=TS-TC-M")
+		get(e, 404, e.EmployeeToken(100, []id.ID{other}, "catalog.read"), "/products/lookup?merchantId="+mid.String()+"&code=TS-TC-M")
 		// A caller of exactly one merchant needs no merchantId.
-		r = get(e, 200, employeeToken(e, 100, []id.ID{mid}, "catalog.read"), "/products/lookup?code=TS-TC-M").Map(t)
+		r = get(e, 200, e.EmployeeToken(100, []id.ID{mid}, "catalog.read"), "/products/lookup?code=TS-TC-M").Map(t)
 		if variantOf(r) != tv[1]["id"] {
 			t.Fatalf("employee lookup %v", r)
 		}
 		// The Go API answers the same.
-		res, err := e.App.Commerce.Lookup(t.Context(), mid, "036000291452")
+		res, err := e.App.Commerce.Lookup(auth.System(t.Context()), mid, "036000291452")
 		if err != nil || res.Variant.ID.String() != tv[2]["id"] || res.Kind != commerce.UPCA {
 			t.Fatalf("Lookup: %+v %v", res, err)
 		}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/banapos/bana/internal/platform/auth"
-	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/events"
 	"github.com/banapos/bana/internal/platform/id"
@@ -100,13 +99,13 @@ func (in *OnboardInput) normalize(loc string) error {
 		in.Status = Open
 	}
 	if in.Currency == "" {
-		in.Currency = "VND"
+		in.Currency = DefaultCurrency
 	}
 	if in.Timezone == "" {
-		in.Timezone = "Asia/Ho_Chi_Minh"
+		in.Timezone = DefaultTimezone
 	}
 	if in.VATRate == "" {
-		in.VATRate = "VAT10"
+		in.VATRate = DefaultVATRate
 	}
 	if in.PriceIncludesTax == nil {
 		t := true
@@ -172,10 +171,13 @@ func (m *Module) Onboard(ctx context.Context, in OnboardInput) (*Onboarding, err
 	if err := in.normalize("body"); err != nil {
 		return nil, err
 	}
-	sc := auth.ScopeOf(ctx)
+	sc, err := auth.Tenancy(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if !sc.All {
 		if len(sc.MerchantIDs) > 0 {
-			return nil, errs.New(errs.Forbidden, "only organizer owners and admins onboard merchants")
+			return nil, ErrOnlyOwnersOnboard
 		}
 		in.OrganizerID = sc.OrganizerID
 	}
@@ -183,8 +185,8 @@ func (m *Module) Onboard(ctx context.Context, in OnboardInput) (*Onboarding, err
 		return nil, errs.Field("body.organizerId", "is required", nil)
 	}
 	var out *Onboarding
-	err := m.db.InTx(ctx, func(ctx context.Context) error {
-		now := m.now().UTC()
+	err = m.db.InTx(ctx, func(ctx context.Context) error {
+		now := m.clock.Now()
 		mer := Merchant{ID: m.ids.Next(), OrganizerID: in.OrganizerID, Name: in.Name, Type: in.Type, Status: in.Status,
 			Currency: in.Currency, Timezone: in.Timezone, PriceIncludesTax: *in.PriceIncludesTax, VATRate: in.VATRate,
 			TaxCode: in.TaxCode, Address: in.Address, Phone: in.Phone, Email: in.Email, BarcodeConfig: in.BarcodeConfig,
@@ -192,11 +194,11 @@ func (m *Module) Onboard(ctx context.Context, in OnboardInput) (*Onboarding, err
 		if in.Key != "" {
 			mer.OnboardingKey = &in.Key
 		}
-		res, err := m.db.IDB(ctx).NewInsert().Model(&mer).On("CONFLICT (organizer_id, onboarding_key) DO NOTHING").Exec(ctx)
+		created, err := m.insertMerchantOnce(ctx, &mer)
 		if err != nil {
-			return db.Classify(err)
+			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !created {
 			out, err = m.existingOnboarding(ctx, in.OrganizerID, in.Key)
 			return err
 		}
@@ -346,15 +348,6 @@ func depth(byCode map[string]*CategorySeed, c *CategorySeed) int {
 	return n
 }
 
-// insert bulk-inserts a slice of rows (a pointer to it) in the transaction of ctx.
-func (m *Module) insert(ctx context.Context, rows any, n int) error {
-	if n == 0 {
-		return nil
-	}
-	_, err := m.db.IDB(ctx).NewInsert().Model(rows).Exec(ctx)
-	return db.Classify(err)
-}
-
 // templateSeeds reads the category templates of a merchant type.
 func (m *Module) templateSeeds(ctx context.Context, typ string) ([]CategorySeed, error) {
 	rows, err := m.templates.Find(ctx, &query.Filter{Where: map[string]any{"merchantType": typ}, Order: []string{"position ASC"}, Limit: query.MaxLimit}, query.ExcludeDeleted)
@@ -402,9 +395,9 @@ func codes[T any](ctx context.Context, t *query.Table[T], merchant id.ID, f func
 	return nil
 }
 
-// onSellerRegistered onboards a new seller's first merchant. The events platform already runs it
-// once per event; the onboarding key also makes two different events for one organizer (a
-// resent sign-up) make one merchant.
+// onSellerRegistered onboards a new seller's first merchant. The events platform runs it once
+// per event, as the system (auth.System); the onboarding key also makes two different events for
+// one organizer (a resent sign-up) make one merchant.
 func (m *Module) onSellerRegistered(ctx context.Context, ev events.SellerRegistered, meta events.Meta) error {
 	name := ev.MerchantName
 	if strings.TrimSpace(name) == "" {
@@ -415,7 +408,7 @@ func (m *Module) onSellerRegistered(ctx context.Context, ev events.SellerRegiste
 	}
 	in := OnboardInput{OrganizerID: ev.OrganizerID, Name: name, Type: ev.MerchantType, Phone: ev.Phone, Email: ev.Email,
 		Key: SellerRegisteredKey}
-	res, err := m.Onboard(auth.System(ctx), in)
+	res, err := m.Onboard(ctx, in)
 	if err != nil {
 		if errs.KindOf(err) == errs.Invalid {
 			// A payload that can never onboard: retrying will not help. The cancelled job stays
@@ -424,20 +417,28 @@ func (m *Module) onSellerRegistered(ctx context.Context, ev events.SellerRegiste
 		}
 		return err
 	}
-	m.log.Info("seller onboarded", "organizer", ev.OrganizerID, "merchant", res.Merchant.ID, "created", res.Created, "event", meta.ID)
+	m.log.InfoContext(ctx, "seller onboarded", "organizer", ev.OrganizerID, "merchant", res.Merchant.ID, "created", res.Created, "event", meta.ID)
 	return nil
 }
 
-// merchantFor returns the merchant of a row being written, if the caller may act for it, for
-// rows that carry merchantId. loc names the field in errors.
+// merchantFor returns the merchant of a row being written, if the caller may act for it
+// (auth.ActFor), for rows that carry merchantId. loc names the field in errors: a merchant that
+// does not exist, is deleted or is another tenant's is the same 400.
 func (m *Module) merchantFor(ctx context.Context, merchantID id.ID, loc string) (*Merchant, error) {
 	if merchantID == 0 {
 		return nil, errs.Field(loc, "is required", nil)
 	}
-	mer, err := m.merchants.Get(ctx, merchantID, query.ExcludeDeleted)
+	notYours := errs.Field(loc, "is not a merchant you may act for", merchantID.String())
+	mer, err := m.merchants.Get(auth.System(ctx), merchantID, query.ExcludeDeleted)
+	if errs.KindOf(err) == errs.NotFound {
+		return nil, notYours
+	}
 	if err != nil {
-		if errors.Is(err, errs.ErrNotFound) || errs.KindOf(err) == errs.NotFound {
-			return nil, errs.Field(loc, "is not a merchant you may act for", merchantID.String())
+		return nil, err
+	}
+	if err := auth.ActFor(ctx, mer.OrganizerID, mer.ID); err != nil {
+		if errors.Is(err, auth.ErrNotYourMerchant) {
+			return nil, notYours
 		}
 		return nil, err
 	}

@@ -7,14 +7,15 @@ import (
 
 	"github.com/banapos/bana/internal/app/apptest"
 	"github.com/banapos/bana/internal/commerce"
+	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/events"
 	"github.com/banapos/bana/internal/platform/id"
 )
 
 func TestOnboardMerchant(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
-		owner := ownerToken(e, 100)
-		admin := adminToken(e)
+		owner := e.OwnerToken(100)
+		admin := e.AdminToken()
 
 		// FNB: categories from the FNB templates, all routed to the default station, and the
 		// FNB sale channels; CommerceInitialized in the same transaction.
@@ -81,7 +82,7 @@ func TestOnboardMerchant(t *testing.T) {
 		}
 		e.Must(409, apptest.Request{Method: "POST", Path: "/merchants", Token: owner, Headers: key, Body: map[string]any{"name": "Phở Thìn"}})
 		// The same key of another organizer is another merchant.
-		other := e.Must(201, apptest.Request{Method: "POST", Path: "/merchants", Token: ownerToken(e, 200), Headers: key, Body: map[string]any{"name": "Bún chả Hương Liên"}}).Map(t)
+		other := e.Must(201, apptest.Request{Method: "POST", Path: "/merchants", Token: e.OwnerToken(200), Headers: key, Body: map[string]any{"name": "Bún chả Hương Liên"}}).Map(t)
 		if other["id"] == first["id"] || other["organizerId"] != "200" {
 			t.Fatalf("another organizer's merchant: %v", other)
 		}
@@ -99,7 +100,7 @@ func TestOnboardMerchant(t *testing.T) {
 			}
 		}
 		e.Must(400, apptest.Request{Method: "POST", Path: "/merchants", Token: owner, Body: `{"name":"X","type":"CIRCUS"}`})
-		e.Must(403, apptest.Request{Method: "POST", Path: "/merchants", Token: employeeToken(e, 100, []id.ID{mid}, "*"), Body: map[string]any{"name": "X"}})
+		e.Must(403, apptest.Request{Method: "POST", Path: "/merchants", Token: e.EmployeeToken(100, []id.ID{mid}, "*"), Body: map[string]any{"name": "X"}})
 		e.Must(400, apptest.Request{Method: "POST", Path: "/merchants", Token: admin, Body: map[string]any{"name": "X"}})
 		a := post(e, 201, admin, "/merchants", map[string]any{"name": "Rạp Tháng Tám", "type": "THEATER", "organizerId": "300"})
 		if a["organizerId"] != "300" || len(a["saleChannels"].([]any)) != 3 {
@@ -113,7 +114,7 @@ func TestOnboardMerchant(t *testing.T) {
 			t.Fatalf("patched merchant: %v", p)
 		}
 		e.Must(400, apptest.Request{Method: "PATCH", Path: "/merchants/" + mid.String(), Token: owner, Body: map[string]any{"vatRate": "VAT12"}})
-		info, err := e.App.Commerce.Merchant(context.Background(), mid)
+		info, err := e.App.Commerce.Merchant(auth.System(context.Background()), mid)
 		if err != nil || info.Open || info.VATRateBP != 800 || info.Location.String() != "Asia/Ho_Chi_Minh" || !info.PriceIncludesTax {
 			t.Fatalf("MerchantInfo: %+v %v", info, err)
 		}
@@ -124,11 +125,11 @@ func TestOnboardMerchant(t *testing.T) {
 // organizer's.
 func TestMerchantScope(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
-		ownerA, ownerB := ownerToken(e, 100), ownerToken(e, 200)
+		ownerA, ownerB := e.OwnerToken(100), e.OwnerToken(200)
 		m1 := onboard(e, ownerA, "Chi nhánh 1", "")
 		m2 := onboard(e, ownerA, "Chi nhánh 2", "")
 		mb := onboard(e, ownerB, "Cửa hàng B", "DEFAULT")
-		clerk := employeeToken(e, 100, []id.ID{m1}, "merchant.read", "merchant.write")
+		clerk := e.EmployeeToken(100, []id.ID{m1}, "merchant.read", "merchant.write")
 
 		if l := list(e, ownerA, "/merchants"); len(l) != 2 {
 			t.Fatalf("owner A sees %d merchants", len(l))
@@ -152,7 +153,7 @@ func TestMerchantScope(t *testing.T) {
 			t.Fatalf("owner B sees %v", l)
 		}
 		// Categories of another merchant are invisible to the clerk.
-		cats := list(e, employeeToken(e, 100, []id.ID{m1}, "catalog.read"), "/categories?filter="+q(`{"limit":100}`))
+		cats := list(e, e.EmployeeToken(100, []id.ID{m1}, "catalog.read"), "/categories?filter="+q(`{"limit":100}`))
 		for _, c := range cats {
 			if c["merchantId"] != m1.String() {
 				t.Fatalf("clerk of m1 sees a category of %v", c["merchantId"])
@@ -161,7 +162,7 @@ func TestMerchantScope(t *testing.T) {
 		if len(cats) != 6 {
 			t.Fatalf("clerk sees %d categories", len(cats))
 		}
-		if _, err := e.App.Commerce.Merchant(context.Background(), m2); err != nil {
+		if _, err := e.App.Commerce.Merchant(auth.System(context.Background()), m2); err != nil {
 			t.Fatalf("system context sees every merchant: %v", err)
 		}
 	})
@@ -172,7 +173,7 @@ func TestMerchantScope(t *testing.T) {
 // onboarding key.
 func TestSellerRegisteredOnboardsOnce(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
-		ctx := context.Background()
+		ctx := auth.System(context.Background())
 		bus := e.App.Events
 		if subs := bus.Subscribers("SellerRegistered"); len(subs) == 0 || !contains(subs, "commerce.init-seller") {
 			t.Fatalf("subscribers: %v", subs)
@@ -192,7 +193,7 @@ func TestSellerRegisteredOnboardsOnce(t *testing.T) {
 		if ids[0] == ids[1] {
 			t.Fatal("two publications share an event id")
 		}
-		waitUntil(t, "the three events to be handled", func() bool {
+		apptest.Eventually(t, "the three events to be handled", func() bool {
 			for _, eid := range ids {
 				if ok, err := bus.Handled(ctx, "commerce.init-seller", eid); err != nil || !ok {
 					return false
@@ -200,19 +201,25 @@ func TestSellerRegisteredOnboardsOnce(t *testing.T) {
 			}
 			return true
 		})
-		admin := adminToken(e)
+		admin := e.AdminToken()
 		l := list(e, admin, "/merchants?filter="+q(`{"where":{"organizerId":"700"},"include":[{"relation":"categories"}]}`))
 		if len(l) != 1 || l[0]["name"] != "Bánh Mì Phượng" || l[0]["type"] != "FNB" || l[0]["onboardingKey"] != commerce.SellerRegisteredKey ||
 			len(l[0]["categories"].([]any)) != 6 {
 			t.Fatalf("organizer 700: %v", l)
 		}
-		if n := eventCount(t, e, "CommerceInitialized", map[string]string{"merchantId": l[0]["id"].(string)}); n != 1 {
+		l0id := l[0]["id"].(string)
+		if n := eventCount(t, e, "CommerceInitialized", map[string]string{"merchantId": l0id}); n != 1 {
 			t.Fatalf("CommerceInitialized for the seller: %d", n)
 		}
 		// No merchant name: the organizer's name, and FNB by default.
 		l = list(e, admin, "/merchants?filter="+q(`{"where":{"organizerId":"701"}}`))
 		if len(l) != 1 || l[0]["name"] != "Nhà sách Cá Chép" || l[0]["type"] != "FNB" {
 			t.Fatalf("organizer 701: %v", l)
+		}
+		// The onboarding key is the server's: a PATCH that sends one leaves it.
+		e.Must(200, apptest.Request{Method: "PATCH", Path: "/merchants/" + l0id, Token: admin, Body: map[string]any{"onboardingKey": "X", "name": "Bánh Mì Phượng"}})
+		if m := get(e, 200, admin, "/merchants/"+l0id).Map(t); m["onboardingKey"] != commerce.SellerRegisteredKey {
+			t.Fatalf("onboarding key after a PATCH: %v", m["onboardingKey"])
 		}
 		// A third event for organizer 700, handled directly (as a redelivery would be), changes nothing.
 		res, err := e.App.Commerce.Onboard(ctx, commerce.OnboardInput{OrganizerID: 700, Name: "Khác", Key: commerce.SellerRegisteredKey})

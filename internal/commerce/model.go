@@ -1,6 +1,7 @@
 package commerce
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/banapos/bana/internal/platform/id"
@@ -18,13 +19,44 @@ const (
 // MerchantTypes lists the merchant types in the document's order.
 var MerchantTypes = []string{TypeDefault, TypeTicket, TypeFNB, TypeTheater}
 
-// Statuses.
+// Merchant statuses: an OPEN merchant sells, a CLOSED one refuses new orders (sale checks
+// MerchantInfo.Open).
 const (
-	Open     = "OPEN"
-	Closed   = "CLOSED"
+	Open   = "OPEN"
+	Closed = "CLOSED"
+)
+
+// Statuses of catalog rows (categories, sale channels, terminals, modifier options, products,
+// variants): an INACTIVE row stays in the catalog but is not sold.
+const (
 	Active   = "ACTIVE"
 	Inactive = "INACTIVE"
-	Revoked  = "REVOKED"
+)
+
+// Device statuses: a device is ACTIVE from its enrolment until it is revoked (or its merchant
+// deleted); a REVOKED device's token fails.
+const (
+	DeviceActive = Active
+	Revoked      = "REVOKED"
+)
+
+// Device kinds.
+const (
+	DevicePOS     = "POS"
+	DeviceKDS     = "KDS"
+	DeviceKiosk   = "KIOSK"
+	DevicePrinter = "PRINTER"
+	DeviceOther   = "OTHER"
+)
+
+// deviceKinds lists the device kinds in the order of the API's enum.
+var deviceKinds = []string{DevicePOS, DeviceKDS, DeviceKiosk, DevicePrinter, DeviceOther}
+
+// Defaults of a new merchant.
+const (
+	DefaultCurrency = "VND"
+	DefaultTimezone = "Asia/Ho_Chi_Minh"
+	DefaultVATRate  = "VAT10"
 )
 
 // TaxRates are the VAT codes a variant or merchant may carry (the TSuat of e-invoices): 0%, 5%,
@@ -304,22 +336,37 @@ type ProductInfo struct {
 type ProductVariant struct {
 	bun.BaseModel `bun:"table:product_variants" json:"-"`
 
-	ID          id.ID             `bun:"id,pk" json:"id" readOnly:"true"`
-	OrganizerID id.ID             `bun:"organizer_id" json:"organizerId" required:"false"`
-	MerchantID  id.ID             `bun:"merchant_id" json:"merchantId" required:"false" doc:"Set from the product"`
-	ProductID   id.ID             `bun:"product_id" json:"productId"`
-	Name        string            `bun:"name" json:"name" required:"false" doc:"Default: the option values (L / Đỏ), or the product's name"`
-	SKU         string            `bun:"sku" json:"sku,omitempty" doc:"Stock keeping unit, unique per merchant among all identifiers"`
-	Options     map[string]string `bun:"options,type:jsonb" json:"options,omitempty" doc:"What sets it apart: {\"size\":\"L\",\"colour\":\"Đỏ\"}"`
-	Price       int64             `bun:"price" json:"price" doc:"Base price in whole VND (tax as the merchant's priceIncludesTax says)"`
-	Currency    string            `bun:"currency" json:"currency" required:"false" doc:"The merchant's currency (VND)"`
-	TaxRate     string            `bun:"tax_rate" json:"taxRate,omitempty" enum:"VAT0,VAT5,VAT8,VAT10,KCT,KKKNT" doc:"VAT code; absent: the merchant's vatRate"`
-	Status      string            `bun:"status" json:"status" required:"false" enum:"ACTIVE,INACTIVE"`
-	TrackStock  bool              `bun:"track_stock" json:"trackStock" required:"false"`
-	Position    int               `bun:"position" json:"position" required:"false"`
-	CreatedAt   time.Time         `bun:"created_at" json:"createdAt" readOnly:"true"`
-	UpdatedAt   time.Time         `bun:"updated_at" json:"updatedAt" readOnly:"true"`
-	DeletedAt   *time.Time        `bun:"deleted_at" json:"deletedAt,omitempty" readOnly:"true"`
+	ID          id.ID          `bun:"id,pk" json:"id" readOnly:"true"`
+	OrganizerID id.ID          `bun:"organizer_id" json:"organizerId" required:"false"`
+	MerchantID  id.ID          `bun:"merchant_id" json:"merchantId" required:"false" doc:"Set from the product"`
+	ProductID   id.ID          `bun:"product_id" json:"productId"`
+	Name        string         `bun:"name" json:"name" required:"false" doc:"Default: the option values (L / Đỏ), or the product's name"`
+	SKU         string         `bun:"sku" json:"sku,omitempty" doc:"Stock keeping unit, unique per merchant among all identifiers"`
+	Options     VariantOptions `bun:"options,type:jsonb" json:"options,omitempty" doc:"What sets it apart: {\"size\":\"L\",\"colour\":\"Đỏ\"}"`
+	Price       int64          `bun:"price" json:"price" doc:"Base price in whole VND (tax as the merchant's priceIncludesTax says)"`
+	Currency    string         `bun:"currency" json:"currency" required:"false" doc:"The merchant's currency (VND)"`
+	TaxRate     string         `bun:"tax_rate" json:"taxRate,omitempty" enum:"VAT0,VAT5,VAT8,VAT10,KCT,KKKNT" doc:"VAT code; absent: the merchant's vatRate"`
+	Status      string         `bun:"status" json:"status" required:"false" enum:"ACTIVE,INACTIVE"`
+	TrackStock  bool           `bun:"track_stock" json:"trackStock" required:"false"`
+	Position    int            `bun:"position" json:"position" required:"false"`
+	CreatedAt   time.Time      `bun:"created_at" json:"createdAt" readOnly:"true"`
+	UpdatedAt   time.Time      `bun:"updated_at" json:"updatedAt" readOnly:"true"`
+	DeletedAt   *time.Time     `bun:"deleted_at" json:"deletedAt,omitempty" readOnly:"true"`
+}
+
+// VariantOptions are what sets a variant apart from its product's others ({"size": "L"}). A
+// write that sends them replaces them as a whole: decoding into a variant's options does not
+// merge into the ones it had (a PATCH of {"options": {"colour": "Đỏ"}} leaves no size).
+type VariantOptions map[string]string
+
+// UnmarshalJSON replaces o with the object read.
+func (o *VariantOptions) UnmarshalJSON(b []byte) error {
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*o = m
+	return nil
 }
 
 // ProductIdentifier is the document's ProductIdentifier: a code the product (or one variant of

@@ -2,21 +2,21 @@ package commerce
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
-	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/money"
 	"github.com/banapos/bana/internal/platform/query"
 )
 
-// MaxPrice bounds a price in whole VND (a trillion dong).
-const MaxPrice = 1_000_000_000_000
+// MaxPrice bounds a price in whole VND (a trillion dong): the platform's money bound.
+const MaxPrice = money.MaxAmount
 
 // ProductInput is a new product with its info, identifiers and variants (POST /products).
 type ProductInput struct {
@@ -60,7 +60,7 @@ func (m *Module) CreateProduct(ctx context.Context, in *ProductInput) (*Product,
 		if err != nil {
 			return err
 		}
-		now := m.now().UTC()
+		now := m.clock.Now()
 		p := Product{ID: m.ids.Next(), OrganizerID: mer.OrganizerID, MerchantID: mer.ID, CategoryID: in.CategoryID,
 			Name: in.Name, Description: in.Description, Status: in.Status, Position: in.Position, CreatedAt: now, UpdatedAt: now}
 		if err := m.checkProduct(ctx, &p, "body"); err != nil {
@@ -163,7 +163,7 @@ func (m *Module) CreateProduct(ctx context.Context, in *ProductInput) (*Product,
 			return err
 		}
 		out = &p
-		return m.productChanged(ctx, p.OrganizerID, p.MerchantID, p.ID, 0, Created)
+		return m.productChanged(ctx, p.OrganizerID, p.MerchantID, p.ID, 0, ActionCreated)
 	})
 	return out, err
 }
@@ -261,10 +261,10 @@ func checkIdentifier(loc string, t IdentifierType, c string) (string, error) {
 		if t == IDSKU && strings.HasSuffix(loc, ".sku") {
 			return "", errs.Field(loc, err.Error(), c)
 		}
-		if err == ErrCheckDigit {
+		if errors.Is(err, ErrCheckDigit) {
 			return "", errs.Field(loc+".code", "bad check digit for "+string(t), c)
 		}
-		if errs.KindOf(err) == errs.Invalid && strings.HasPrefix(err.Error(), "type ") {
+		if errors.Is(err, ErrIdentifierType) {
 			return "", errs.Field(loc+".type", err.Error(), t)
 		}
 		return "", errs.Field(loc+".code", err.Error(), c)
@@ -325,36 +325,18 @@ func (s *codeSet) add(c, loc string) error {
 }
 
 // codesFree refuses codes another product (or another variant of this one: except is the
-// identifier being changed) of the merchant already has: a 409 naming the field.
+// identifier being changed) of the merchant already has: ErrCodeTaken (409) naming the field.
 func (m *Module) codesFree(ctx context.Context, merchant id.ID, s *codeSet, except id.ID) error {
 	if len(s.list) == 0 {
 		return nil
 	}
-	ph := strings.Repeat("?, ", len(s.list))
-	args := []any{int64(merchant), int64(except)}
-	for _, c := range s.list {
-		args = append(args, c)
-	}
-	q := m.db.Rebind(`SELECT code FROM product_identifiers WHERE merchant_id = ? AND deleted_at IS NULL AND id <> ? AND code IN (` + ph[:len(ph)-2] + `)`)
-	rows, err := m.db.Raw(ctx, false).QueryContext(ctx, q, args...)
+	taken, err := m.takenCodes(ctx, merchant, except, s.list)
 	if err != nil {
-		return db.Classify(err)
-	}
-	defer rows.Close()
-	taken := map[string]bool{}
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return db.Classify(err)
-		}
-		taken[c] = true
-	}
-	if err := rows.Err(); err != nil {
-		return db.Classify(err)
+		return err
 	}
 	for _, c := range s.list { // the first taken code in the order of the request
 		if taken[c] {
-			e := errs.New(errs.Conflict, "code "+c+" already identifies a product of the merchant")
+			e := naming(ErrCodeTaken, "code "+c+" already identifies a product of the merchant")
 			e.Fields = []errs.FieldError{{Location: s.at[c], Message: e.Message, Value: c}}
 			return e
 		}
@@ -362,9 +344,10 @@ func (m *Module) codesFree(ctx context.Context, merchant id.ID, s *codeSet, exce
 	return nil
 }
 
+// conflictCodes turns the unique index's refusal of an identifier into ErrCodeTaken.
 func conflictCodes(err error) error {
 	if errs.KindOf(err) == errs.Conflict {
-		return errs.Wrap(errs.Conflict, "a code already identifies a product of the merchant", err)
+		return because(ErrCodeTaken, err)
 	}
 	return err
 }
@@ -397,79 +380,44 @@ func (m *Module) checkGroups(ctx context.Context, merchant id.ID, groups []id.ID
 	return nil
 }
 
-// updateProduct checks a PUT or PATCH of a product, replaces its info when sent, and publishes.
+// updateProduct is the products' Update hook: it checks the product, replaces its info when
+// one is sent with the write, and publishes ProductChanged UPDATED.
 func (m *Module) updateProduct(ctx context.Context, before, p *Product) error {
 	if err := m.checkProduct(ctx, p, "body"); err != nil {
 		return err
 	}
 	if p.Info != nil {
-		now := m.now().UTC()
+		now := m.clock.Now()
 		info := ProductInfo{ID: m.ids.Next(), OrganizerID: before.OrganizerID, MerchantID: before.MerchantID, ProductID: before.ID, CreatedAt: now, UpdatedAt: now}
 		if err := applyInfo(&info, p.Info, "body.info"); err != nil {
 			return err
 		}
-		_, err := m.db.IDB(ctx).NewInsert().Model(&info).
-			On("CONFLICT (product_id) DO UPDATE").
-			Set("unit = EXCLUDED.unit, content = EXCLUDED.content, origin = EXCLUDED.origin, images = EXCLUDED.images, attributes = EXCLUDED.attributes, updated_at = EXCLUDED.updated_at").
-			Exec(ctx)
-		if err != nil {
-			return db.Classify(err)
+		if err := m.upsertInfo(ctx, &info); err != nil {
+			return err
 		}
 	}
-	return m.productChanged(ctx, before.OrganizerID, before.MerchantID, before.ID, 0, Updated)
+	return m.productChanged(ctx, before.OrganizerID, before.MerchantID, before.ID, 0, ActionUpdated)
 }
 
-// deleteProduct soft-deletes a product with its variants and identifiers (all with the same
-// deleted_at, so a restore brings back exactly them), or removes them all when hard.
-func (m *Module) deleteProduct(ctx context.Context, p *Product, hard bool) error {
-	pid := int64(p.ID)
-	if hard {
-		for _, q := range []string{
-			`DELETE FROM variant_modifier_groups WHERE variant_id IN (SELECT id FROM product_variants WHERE product_id = ?)`,
-			`DELETE FROM product_identifiers WHERE product_id = ?`,
-			`DELETE FROM product_variants WHERE product_id = ?`,
-			`DELETE FROM product_infos WHERE product_id = ?`,
-			`DELETE FROM products WHERE id = ?`,
-		} {
-			if _, err := m.db.Raw(ctx, true).ExecContext(ctx, m.db.Rebind(q), pid); err != nil {
-				return db.Classify(err)
-			}
-		}
-	} else {
-		now := m.now().UTC()
-		for _, q := range []string{
-			`UPDATE product_identifiers SET deleted_at = ? WHERE product_id = ? AND deleted_at IS NULL`,
-			`UPDATE product_variants SET deleted_at = ? WHERE product_id = ? AND deleted_at IS NULL`,
-			`UPDATE products SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`,
-		} {
-			if _, err := m.db.Raw(ctx, true).ExecContext(ctx, m.db.Rebind(q), now, pid); err != nil {
-				return db.Classify(err)
-			}
-		}
+// deleteProduct is the products' Delete hook: the product's variants and identifiers go with
+// it. A soft delete gives them the product's deletion time, so that a restore brings back
+// exactly them; a hard delete removes them with its info and modifier links. It publishes
+// ProductChanged DELETED.
+func (m *Module) deleteProduct(ctx context.Context, p, after *Product) error {
+	if err := m.deleteProductRows(ctx, p.ID, after == nil, m.clock.Now()); err != nil {
+		return err
 	}
-	return m.productChanged(ctx, p.OrganizerID, p.MerchantID, p.ID, 0, Deleted)
+	return m.productChanged(ctx, p.OrganizerID, p.MerchantID, p.ID, 0, ActionDeleted)
 }
 
-// restoreProduct brings back the variants and identifiers deleted with the product. A code
-// another product took in the meantime makes it a 409.
-func (m *Module) restoreProduct(ctx context.Context, p *Product) error {
-	var deletedAt *time.Time
-	err := m.db.Raw(ctx, true).QueryRowContext(ctx, m.db.Rebind(
-		`SELECT max(deleted_at) FROM product_variants WHERE product_id = ?`), int64(p.ID)).Scan(&nullTime{&deletedAt})
-	if err != nil {
-		return db.Classify(err)
+// restoreProduct is the products' Restore hook: it brings back the variants and identifiers
+// deleted with the product (ErrCodeTaken when another product took one of its codes in the
+// meantime) and publishes ProductChanged CREATED.
+func (m *Module) restoreProduct(ctx context.Context, p, _ *Product) error {
+	if err := m.restoreProductRows(ctx, p.ID); err != nil {
+		return conflictCodes(err)
 	}
-	if deletedAt != nil {
-		for _, q := range []string{
-			`UPDATE product_variants SET deleted_at = NULL WHERE product_id = ? AND deleted_at = ?`,
-			`UPDATE product_identifiers SET deleted_at = NULL WHERE product_id = ? AND deleted_at = ?`,
-		} {
-			if _, err := m.db.Raw(ctx, true).ExecContext(ctx, m.db.Rebind(q), int64(p.ID), *deletedAt); err != nil {
-				return conflictCodes(db.Classify(err))
-			}
-		}
-	}
-	return m.productChanged(ctx, p.OrganizerID, p.MerchantID, p.ID, 0, Created)
+	return m.productChanged(ctx, p.OrganizerID, p.MerchantID, p.ID, 0, ActionCreated)
 }
 
 // product loads a product the caller may see.
@@ -505,11 +453,12 @@ func (m *Module) createVariant(ctx context.Context, v *ProductVariant) error {
 		if err := m.syncSKU(ctx, v, "body.sku"); err != nil {
 			return err
 		}
-		return m.productChanged(ctx, v.OrganizerID, v.MerchantID, v.ProductID, v.ID, Updated)
+		return m.productChanged(ctx, v.OrganizerID, v.MerchantID, v.ProductID, v.ID, ActionUpdated)
 	})
 }
 
-// updateVariant checks a PUT or PATCH of a variant and keeps its SKU identifier in step.
+// updateVariant is the variants' Update hook: it checks the variant against its product and
+// merchant, keeps its SKU identifier in step and publishes ProductChanged UPDATED.
 func (m *Module) updateVariant(ctx context.Context, before, v *ProductVariant) error {
 	p, err := m.product(ctx, before.ProductID, "body.productId")
 	if err != nil {
@@ -523,19 +472,17 @@ func (m *Module) updateVariant(ctx context.Context, before, v *ProductVariant) e
 		return err
 	}
 	if v.SKU != before.SKU {
-		v.ID, v.OrganizerID, v.MerchantID, v.ProductID = before.ID, before.OrganizerID, before.MerchantID, before.ProductID
 		if err := m.syncSKU(ctx, v, "body.sku"); err != nil {
 			return err
 		}
 	}
-	return m.productChanged(ctx, before.OrganizerID, before.MerchantID, before.ProductID, before.ID, Updated)
+	return m.productChanged(ctx, before.OrganizerID, before.MerchantID, before.ProductID, before.ID, ActionUpdated)
 }
 
 // syncSKU makes the variant's SKU identifier match its sku.
 func (m *Module) syncSKU(ctx context.Context, v *ProductVariant, loc string) error {
-	if _, err := m.db.Raw(ctx, true).ExecContext(ctx, m.db.Rebind(
-		`DELETE FROM product_identifiers WHERE variant_id = ? AND type = 'SKU'`), int64(v.ID)); err != nil {
-		return db.Classify(err)
+	if err := m.dropSKU(ctx, v.ID); err != nil {
+		return err
 	}
 	if v.SKU == "" {
 		return nil
@@ -545,40 +492,31 @@ func (m *Module) syncSKU(ctx context.Context, v *ProductVariant, loc string) err
 	if err := m.codesFree(ctx, v.MerchantID, s, 0); err != nil {
 		return err
 	}
-	now := m.now().UTC()
+	now := m.clock.Now()
 	vid := v.ID
 	row := ProductIdentifier{ID: m.ids.Next(), OrganizerID: v.OrganizerID, MerchantID: v.MerchantID, ProductID: v.ProductID,
 		VariantID: &vid, Type: IDSKU, Code: v.SKU, CreatedAt: now, UpdatedAt: now}
 	return conflictCodes(m.insert(ctx, &row, 1))
 }
 
-// deleteVariant deletes a variant and its identifiers; a product keeps at least one variant.
-func (m *Module) deleteVariant(ctx context.Context, v *ProductVariant, hard bool) error {
-	var n int
-	if err := m.db.Raw(ctx, true).QueryRowContext(ctx, m.db.Rebind(
-		`SELECT count(*) FROM product_variants WHERE product_id = ? AND deleted_at IS NULL AND id <> ?`), int64(v.ProductID), int64(v.ID)).Scan(&n); err != nil {
-		return db.Classify(err)
-	}
-	if n == 0 && v.DeletedAt == nil {
-		return errs.New(errs.Conflict, "the last variant of a product cannot be deleted: delete the product")
-	}
-	vid := int64(v.ID)
-	var qs []string
-	var args [][]any
-	if hard {
-		qs = []string{`DELETE FROM variant_modifier_groups WHERE variant_id = ?`, `DELETE FROM product_identifiers WHERE variant_id = ?`, `DELETE FROM product_variants WHERE id = ?`}
-		args = [][]any{{vid}, {vid}, {vid}}
-	} else {
-		now := m.now().UTC()
-		qs = []string{`UPDATE product_identifiers SET deleted_at = ? WHERE variant_id = ? AND deleted_at IS NULL`, `UPDATE product_variants SET deleted_at = ? WHERE id = ?`}
-		args = [][]any{{now, vid}, {now, vid}}
-	}
-	for i, q := range qs {
-		if _, err := m.db.Raw(ctx, true).ExecContext(ctx, m.db.Rebind(q), args[i]...); err != nil {
-			return db.Classify(err)
+// deleteVariant is the variants' Delete hook: a product keeps at least one live variant
+// (ErrLastVariant), and a variant's identifiers go with it (its modifier links too when it is
+// removed for good). It publishes ProductChanged UPDATED.
+func (m *Module) deleteVariant(ctx context.Context, v, after *ProductVariant) error {
+	hard := after == nil // a hard delete removes the row
+	if !hard {
+		n, err := m.otherVariants(ctx, v.ProductID, v.ID)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return ErrLastVariant
 		}
 	}
-	return m.productChanged(ctx, v.OrganizerID, v.MerchantID, v.ProductID, v.ID, Updated)
+	if err := m.deleteVariantRows(ctx, v.ID, hard, m.clock.Now()); err != nil {
+		return err
+	}
+	return m.productChanged(ctx, v.OrganizerID, v.MerchantID, v.ProductID, v.ID, ActionUpdated)
 }
 
 // checkIdentifierRow validates an identifier row against its product and variant.
@@ -615,64 +553,27 @@ func (m *Module) createIdentifier(ctx context.Context, x *ProductIdentifier) err
 		if err := m.identifiers.Create(ctx, x); err != nil {
 			return conflictCodes(err)
 		}
-		return m.productChanged(ctx, x.OrganizerID, x.MerchantID, x.ProductID, 0, Updated)
+		return m.productChanged(ctx, x.OrganizerID, x.MerchantID, x.ProductID, 0, ActionUpdated)
 	})
 }
 
+// updateIdentifier is the identifiers' Update hook: a SKU identifier changes with its variant
+// only (ErrSKUIdentifier); another is checked like a new one and publishes ProductChanged.
 func (m *Module) updateIdentifier(ctx context.Context, before, x *ProductIdentifier) error {
 	if before.Type == IDSKU {
-		return errs.New(errs.Conflict, "a SKU identifier follows its variant's sku: change the variant")
+		return naming(ErrSKUIdentifier, ErrSKUIdentifier.Message+": change the variant")
 	}
-	x.ID, x.OrganizerID, x.MerchantID, x.ProductID = before.ID, before.OrganizerID, before.MerchantID, before.ProductID
 	if err := m.checkIdentifierRow(ctx, x, before.ID); err != nil {
 		return err
 	}
-	return m.productChanged(ctx, before.OrganizerID, before.MerchantID, before.ProductID, 0, Updated)
+	return m.productChanged(ctx, before.OrganizerID, before.MerchantID, before.ProductID, 0, ActionUpdated)
 }
 
-func (m *Module) deleteIdentifier(ctx context.Context, x *ProductIdentifier, hard bool) error {
+// deleteIdentifier is the identifiers' Delete hook: a live SKU identifier goes with its
+// variant's sku only (ErrSKUIdentifier). It publishes ProductChanged UPDATED.
+func (m *Module) deleteIdentifier(ctx context.Context, x, _ *ProductIdentifier) error {
 	if x.Type == IDSKU && x.DeletedAt == nil {
-		return errs.New(errs.Conflict, "a SKU identifier follows its variant's sku: clear the variant's sku")
+		return naming(ErrSKUIdentifier, ErrSKUIdentifier.Message+": clear the variant's sku")
 	}
-	if err := m.identifiers.Delete(ctx, x.ID, hard); err != nil {
-		return err
-	}
-	return m.productChanged(ctx, x.OrganizerID, x.MerchantID, x.ProductID, 0, Updated)
-}
-
-// nullTime scans a nullable timestamp (max() of a TIMESTAMP column comes back as text on
-// SQLite).
-type nullTime struct{ t **time.Time }
-
-func (n *nullTime) Scan(src any) error {
-	switch v := src.(type) {
-	case nil:
-		*n.t = nil
-	case time.Time:
-		*n.t = &v
-	case string:
-		t, err := parseSQLiteTime(v)
-		if err != nil {
-			return err
-		}
-		*n.t = &t
-	case []byte:
-		t, err := parseSQLiteTime(string(v))
-		if err != nil {
-			return err
-		}
-		*n.t = &t
-	default:
-		return fmt.Errorf("cannot scan %T as a time", src)
-	}
-	return nil
-}
-
-func parseSQLiteTime(s string) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999", time.RFC3339Nano} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("cannot read time %q", s)
+	return m.productChanged(ctx, x.OrganizerID, x.MerchantID, x.ProductID, 0, ActionUpdated)
 }

@@ -2,15 +2,11 @@ package commerce
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/banapos/bana/internal/platform/auth"
-	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/banapos/bana/internal/platform/memo"
@@ -112,6 +108,9 @@ func scopeKey(ctx context.Context, kind byte, merchantID, rowID id.ID) memoKey {
 // Merchant returns a merchant the caller of ctx may see (any merchant for a system context).
 // Within an operation with a memo (platform/memo) it is read once.
 func (m *Module) Merchant(ctx context.Context, merchantID id.ID) (MerchantInfo, error) {
+	if _, err := auth.Tenancy(ctx); err != nil {
+		return MerchantInfo{}, err
+	}
 	key := scopeKey(ctx, 'm', merchantID, merchantID)
 	if mi, ok := memo.Get[MerchantInfo](ctx, key); ok {
 		return mi, nil
@@ -131,20 +130,38 @@ func (m *Module) Merchant(ctx context.Context, merchantID id.ID) (MerchantInfo, 
 		m.catalog.putMerchant(version, mi)
 	}
 	// The caller's scope, as the merchants table applies it to a read.
-	if sc := auth.ScopeOf(ctx); !sc.AllowsMerchant(mi.OrganizerID, mi.ID) {
-		return MerchantInfo{}, errs.Wrap(errs.NotFound, "merchant "+merchantID.String()+" not found", errs.ErrNotFound)
+	if err := auth.ActFor(ctx, mi.OrganizerID, mi.ID); err != nil {
+		if errors.Is(err, auth.ErrNotYourMerchant) {
+			return MerchantInfo{}, errs.Wrap(errs.NotFound, "merchant "+merchantID.String()+" not found", errs.ErrNotFound)
+		}
+		return MerchantInfo{}, err
 	}
 	memo.Put(ctx, key, mi)
 	return mi, nil
 }
 
-// MerchantOrganizer returns the organizer a merchant belongs to, whoever asks (identity checks
-// an employee's merchants with it). An unknown or deleted merchant is errs.NotFound.
+// MerchantOrganizer returns the organizer a merchant belongs to, whoever asks: it is the
+// auth.Directory through which auth.ActFor checks the merchants an owner names, and identity
+// checks an employee's merchants with it. An unknown or deleted merchant is errs.NotFound. It
+// reads through the catalog cache: within an operation that already read the merchant's
+// catalog version (an order, a quote) it costs no statement.
 func (m *Module) MerchantOrganizer(ctx context.Context, merchantID id.ID) (id.ID, error) {
+	if merchantID <= 0 {
+		return 0, errs.Wrap(errs.NotFound, "merchant "+merchantID.String()+" not found", errs.ErrNotFound)
+	}
+	version, err := m.catalogVersion(ctx, merchantID)
+	if err != nil {
+		return 0, err
+	}
+	if mi, ok := m.catalog.merchant(merchantID, version); ok {
+		return mi.OrganizerID, nil
+	}
+	m.catalog.reads.Add(1)
 	mer, err := m.merchants.Get(auth.System(ctx), merchantID, query.ExcludeDeleted)
 	if err != nil {
 		return 0, err
 	}
+	m.catalog.putMerchant(version, merchantInfo(mer))
 	return mer.OrganizerID, nil
 }
 
@@ -180,6 +197,9 @@ func merchantInfo(mer *Merchant) MerchantInfo {
 // Within an operation with a memo (platform/memo), variants already read are not read again;
 // across operations they come from the catalog cache while the merchant's catalog is unchanged.
 func (m *Module) VariantsForQuote(ctx context.Context, merchantID id.ID, variantIDs []id.ID) (map[id.ID]VariantInfo, error) {
+	if _, err := auth.Tenancy(ctx); err != nil {
+		return nil, err
+	}
 	out := map[id.ID]VariantInfo{}
 	if len(variantIDs) == 0 {
 		return out, nil
@@ -211,214 +231,15 @@ func (m *Module) VariantsForQuote(ctx context.Context, merchantID id.ID, variant
 			read[v] = vi
 		}
 	}
-	// The caller's scope, as variantsForQuote applies it in SQL.
-	sc := auth.ScopeOf(ctx)
+	// The caller's scope, as the tables apply it to a read: another tenant's variants are absent.
 	for v, vi := range read {
-		if !sc.All && (!sc.AllowsMerchant(sc.OrganizerID, merchantID) || vi.OrganizerID != sc.OrganizerID) {
+		if auth.ActFor(ctx, vi.OrganizerID, merchantID) != nil {
 			continue
 		}
 		out[v] = vi
 		memo.Put(ctx, scopeKey(ctx, 'v', merchantID, v), vi)
 	}
 	return out, nil
-}
-
-// variantsForQuote reads the merchant's variants by id, whoever asks: the catalog cache keeps
-// them for every caller, and VariantsForQuote applies the caller's scope to what it returns.
-func (m *Module) variantsForQuote(ctx context.Context, merchantID id.ID, variantIDs []id.ID) (map[id.ID]VariantInfo, error) {
-	out := map[id.ID]VariantInfo{}
-	if len(variantIDs) > query.MaxLimit {
-		return nil, errs.Field("variantIds", fmt.Sprintf("at most %d variants at once", query.MaxLimit), len(variantIDs))
-	}
-	args := []any{int64(merchantID)}
-	ids := slices.Compact(slices.Sorted(slices.Values(variantIDs)))
-	for _, v := range ids {
-		args = append(args, int64(v))
-	}
-	q := `SELECT v.id, v.product_id, v.organizer_id, v.sku, v.name, p.name, v.options, v.price, v.currency, v.tax_rate,
-		v.status, p.status, v.track_stock, p.category_id, c.code, c.parent_id, c.station_id, c.station_code,
-		mer.vat_rate, mer.price_includes_tax
-	FROM product_variants v
-	JOIN products p ON p.id = v.product_id AND p.deleted_at IS NULL
-	JOIN merchants mer ON mer.id = v.merchant_id AND mer.deleted_at IS NULL
-	LEFT JOIN categories c ON c.id = p.category_id AND c.deleted_at IS NULL
-	WHERE v.merchant_id = ? AND v.deleted_at IS NULL AND v.id IN (` + placeholders(len(ids)) + `)`
-	rows, err := m.db.Raw(ctx, false).QueryContext(ctx, m.db.Rebind(q), args...)
-	if err != nil {
-		return nil, db.Classify(err)
-	}
-	defer rows.Close()
-	parents := map[id.ID][]id.ID{} // parent category -> variants whose chain reaches it
-	for rows.Next() {
-		var v VariantInfo
-		var opts []byte
-		var vStatus, pStatus, vTax, merTax string
-		var catID, parentID, stationID sql.NullInt64
-		var catCode, stationCode sql.NullString
-		if err := rows.Scan(&v.VariantID, &v.ProductID, &v.OrganizerID, &v.SKU, &v.VariantName, &v.ProductName, &opts, &v.Price,
-			&v.Currency, &vTax, &vStatus, &pStatus, &v.TrackStock, &catID, &catCode, &parentID, &stationID, &stationCode,
-			&merTax, &v.PriceIncludesTax); err != nil {
-			return nil, db.Classify(err)
-		}
-		v.MerchantID = merchantID
-		if len(opts) > 0 && string(opts) != "null" {
-			if err := json.Unmarshal(opts, &v.Options); err != nil {
-				return nil, fmt.Errorf("variant %s options: %w", v.VariantID, err)
-			}
-		}
-		v.Name = v.ProductName
-		if v.VariantName != "" && v.VariantName != v.ProductName {
-			v.Name = v.ProductName + " (" + v.VariantName + ")"
-		}
-		v.TaxRate = vTax
-		if v.TaxRate == "" {
-			v.TaxRate = merTax
-		}
-		v.TaxRateBP = TaxRateBP(v.TaxRate)
-		v.Active = vStatus == Active && pStatus == Active
-		if catID.Valid && catCode.Valid {
-			v.CategoryID, v.CategoryCode = id.ID(catID.Int64), catCode.String
-			v.CategoryCodes = []string{catCode.String}
-			if parentID.Valid {
-				parents[id.ID(parentID.Int64)] = append(parents[id.ID(parentID.Int64)], v.VariantID)
-			}
-		}
-		if stationID.Valid {
-			v.StationID, v.StationCode = id.ID(stationID.Int64), stationCode.String
-		}
-		v.ModifierGroups = []ModifierGroupInfo{}
-		out[v.VariantID] = v
-	}
-	if err := rows.Err(); err != nil {
-		return nil, db.Classify(err)
-	}
-	rows.Close()
-	if err := m.ancestors(ctx, parents, out); err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return out, nil
-	}
-	return out, m.modifiersOf(ctx, out)
-}
-
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
-
-// ancestors appends the codes of each variant's ancestor categories, one query per level.
-func (m *Module) ancestors(ctx context.Context, parents map[id.ID][]id.ID, out map[id.ID]VariantInfo) error {
-	for level := 0; len(parents) > 0 && level < 16; level++ {
-		args := make([]any, 0, len(parents))
-		for p := range parents {
-			args = append(args, int64(p))
-		}
-		rows, err := m.db.Raw(ctx, false).QueryContext(ctx, m.db.Rebind(
-			`SELECT id, code, parent_id FROM categories WHERE deleted_at IS NULL AND id IN (`+placeholders(len(args))+`)`), args...)
-		if err != nil {
-			return db.Classify(err)
-		}
-		next := map[id.ID][]id.ID{}
-		for rows.Next() {
-			var cid id.ID
-			var c string
-			var parent sql.NullInt64
-			if err := rows.Scan(&cid, &c, &parent); err != nil {
-				rows.Close()
-				return db.Classify(err)
-			}
-			for _, vid := range parents[cid] {
-				v := out[vid]
-				v.CategoryCodes = append(v.CategoryCodes, c)
-				out[vid] = v
-				if parent.Valid {
-					next[id.ID(parent.Int64)] = append(next[id.ID(parent.Int64)], vid)
-				}
-			}
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return db.Classify(err)
-		}
-		parents = next
-	}
-	return nil
-}
-
-// modifiersOf loads the modifier groups and options of the variants in out.
-func (m *Module) modifiersOf(ctx context.Context, out map[id.ID]VariantInfo) error {
-	args := make([]any, 0, len(out))
-	for vid := range out {
-		args = append(args, int64(vid))
-	}
-	rows, err := m.db.Raw(ctx, false).QueryContext(ctx, m.db.Rebind(
-		`SELECT l.variant_id, g.id, g.code, g.name, g.min_select, g.max_select, l.min_select, l.max_select
-		FROM variant_modifier_groups l
-		JOIN modifier_groups g ON g.id = l.group_id AND g.deleted_at IS NULL
-		WHERE l.variant_id IN (`+placeholders(len(args))+`)
-		ORDER BY l.variant_id, l.position, l.id`), args...)
-	if err != nil {
-		return db.Classify(err)
-	}
-	groups := map[id.ID][]id.ID{} // group -> variants offering it
-	for rows.Next() {
-		var vid id.ID
-		var g ModifierGroupInfo
-		var lmin, lmax sql.NullInt64
-		if err := rows.Scan(&vid, &g.ID, &g.Code, &g.Name, &g.Min, &g.Max, &lmin, &lmax); err != nil {
-			rows.Close()
-			return db.Classify(err)
-		}
-		if lmin.Valid {
-			g.Min = int(lmin.Int64)
-		}
-		if lmax.Valid {
-			g.Max = int(lmax.Int64)
-		}
-		g.Options = []ModifierOptionInfo{}
-		v := out[vid]
-		v.ModifierGroups = append(v.ModifierGroups, g)
-		out[vid] = v
-		groups[g.ID] = append(groups[g.ID], vid)
-	}
-	err = rows.Err()
-	rows.Close()
-	if err != nil {
-		return db.Classify(err)
-	}
-	if len(groups) == 0 {
-		return nil
-	}
-	gargs := make([]any, 0, len(groups))
-	for g := range groups {
-		gargs = append(gargs, int64(g))
-	}
-	rows, err = m.db.Raw(ctx, false).QueryContext(ctx, m.db.Rebind(
-		`SELECT group_id, id, code, name, price, status FROM modifier_options
-		WHERE deleted_at IS NULL AND group_id IN (`+placeholders(len(gargs))+`) ORDER BY group_id, position, id`), gargs...)
-	if err != nil {
-		return db.Classify(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var gid id.ID
-		var o ModifierOptionInfo
-		var status string
-		if err := rows.Scan(&gid, &o.ID, &o.Code, &o.Name, &o.Price, &status); err != nil {
-			return db.Classify(err)
-		}
-		o.Active = status == Active
-		for _, vid := range groups[gid] {
-			v := out[vid]
-			for i := range v.ModifierGroups {
-				if v.ModifierGroups[i].ID == gid {
-					v.ModifierGroups[i].Options = append(v.ModifierGroups[i].Options, o)
-				}
-			}
-		}
-	}
-	return db.Classify(rows.Err())
 }
 
 // ChosenModifier is a valid choice of an option for a line, with what pricing needs.
@@ -443,12 +264,20 @@ type ModifierError struct {
 	Min, Max  int
 	Chosen    int
 	Reason    string
+	// Rule is the rule broken: ErrModifierNotOffered, ErrModifierChosenTwice,
+	// ErrModifierUnavailable or ErrModifierCount (errors.Is finds it).
+	Rule *errs.E
 }
 
 func (e *ModifierError) Error() string { return e.Reason }
 
-func modifierErr(k errs.Kind, loc string, e *ModifierError) error {
-	return &errs.E{Kind: k, Message: e.Reason, Err: e,
+// Unwrap returns the rule broken.
+func (e *ModifierError) Unwrap() error { return e.Rule }
+
+// modifierErr answers with e's reason, naming the field, in the kind of the rule e broke.
+func modifierErr(rule *errs.E, loc string, e *ModifierError) error {
+	e.Rule = rule
+	return &errs.E{Kind: rule.Kind, Message: e.Reason, Err: e,
 		Fields: []errs.FieldError{{Location: loc, Message: e.Reason, Value: e.GroupCode}}}
 }
 
@@ -475,7 +304,7 @@ func SelectModifiers(v VariantInfo, optionIDs []id.ID) ([]ChosenModifier, error)
 		loc := fmt.Sprintf("modifiers[%d]", i)
 		s, ok := spots[oid]
 		if !ok {
-			return nil, modifierErr(errs.Invalid, loc, &ModifierError{OptionID: oid,
+			return nil, modifierErr(ErrModifierNotOffered, loc, &ModifierError{OptionID: oid,
 				Reason: fmt.Sprintf("option %s is not offered with %s", oid, v.Name)})
 		}
 		g := v.ModifierGroups[s.group]
@@ -483,11 +312,11 @@ func SelectModifiers(v VariantInfo, optionIDs []id.ID) ([]ChosenModifier, error)
 		base := ModifierError{GroupID: g.ID, GroupCode: g.Code, GroupName: g.Name, OptionID: oid, Min: g.Min, Max: g.Max}
 		if chosen[oid] {
 			base.Reason = fmt.Sprintf("modifier group %s (%s): option %s is chosen twice", g.Code, g.Name, o.Name)
-			return nil, modifierErr(errs.Invalid, loc, &base)
+			return nil, modifierErr(ErrModifierChosenTwice, loc, &base)
 		}
 		if !o.Active {
 			base.Reason = fmt.Sprintf("modifier group %s (%s): option %s is not available", g.Code, g.Name, o.Name)
-			return nil, modifierErr(errs.Rule, loc, &base)
+			return nil, modifierErr(ErrModifierUnavailable, loc, &base)
 		}
 		chosen[oid] = true
 		counts[s.group]++
@@ -502,7 +331,7 @@ func SelectModifiers(v VariantInfo, optionIDs []id.ID) ([]ChosenModifier, error)
 		default:
 			continue
 		}
-		return nil, modifierErr(errs.Rule, "modifiers", &e)
+		return nil, modifierErr(ErrModifierCount, "modifiers", &e)
 	}
 	out := make([]ChosenModifier, 0, len(optionIDs))
 	for _, g := range v.ModifierGroups {

@@ -32,16 +32,17 @@ func TestValidateModifiers(t *testing.T) {
 		kind    errs.Kind // Internal: valid
 		group   string
 		words   string
+		rule    error
 	}{
-		{"size and sugar", []id.ID{13, 21}, errs.Internal, "", ""},
-		{"everything", []id.ID{41, 12, 42, 22, 31, 43}, errs.Internal, "", ""},
-		{"no size", []id.ID{21}, errs.Rule, "SIZE", "at least 1"},
-		{"nothing", nil, errs.Rule, "SIZE", "at least 1"},
-		{"two sizes", []id.ID{11, 13, 21}, errs.Rule, "SIZE", "at most 1"},
-		{"four toppings", []id.ID{11, 21, 41, 42, 43, 45}, errs.Rule, "TOPPING", "at most 3"},
-		{"sold-out topping", []id.ID{11, 21, 44}, errs.Rule, "TOPPING", "not available"},
-		{"same topping twice", []id.ID{11, 21, 41, 41}, errs.Invalid, "TOPPING", "twice"},
-		{"option of another variant", []id.ID{11, 21, 99}, errs.Invalid, "", "not offered"},
+		{"size and sugar", []id.ID{13, 21}, errs.Internal, "", "", nil},
+		{"everything", []id.ID{41, 12, 42, 22, 31, 43}, errs.Internal, "", "", nil},
+		{"no size", []id.ID{21}, errs.Rule, "SIZE", "at least 1", ErrModifierCount},
+		{"nothing", nil, errs.Rule, "SIZE", "at least 1", ErrModifierCount},
+		{"two sizes", []id.ID{11, 13, 21}, errs.Rule, "SIZE", "at most 1", ErrModifierCount},
+		{"four toppings", []id.ID{11, 21, 41, 42, 43, 45}, errs.Rule, "TOPPING", "at most 3", ErrModifierCount},
+		{"sold-out topping", []id.ID{11, 21, 44}, errs.Rule, "TOPPING", "not available", ErrModifierUnavailable},
+		{"same topping twice", []id.ID{11, 21, 41, 41}, errs.Invalid, "TOPPING", "twice", ErrModifierChosenTwice},
+		{"option of another variant", []id.ID{11, 21, 99}, errs.Invalid, "", "not offered", ErrModifierNotOffered},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -54,6 +55,9 @@ func TestValidateModifiers(t *testing.T) {
 			}
 			if errs.KindOf(err) != c.kind || !strings.Contains(err.Error(), c.words) {
 				t.Fatalf("got %v (kind %d), want kind %d with %q", err, errs.KindOf(err), c.kind, c.words)
+			}
+			if !errors.Is(err, c.rule) {
+				t.Fatalf("error %v is not %v", err, c.rule)
 			}
 			var me *ModifierError
 			if !errors.As(err, &me) || me.GroupCode != c.group {

@@ -16,7 +16,7 @@ import (
 // The demo café, seeded for sale and pricing, read back through the service API they call.
 func TestSeedDemoAndVariantsForQuote(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
-		ctx := context.Background()
+		ctx := auth.System(context.Background())
 		cm := e.App.Commerce
 		cat, err := cm.SeedDemo(ctx, 500)
 		if err != nil {
@@ -82,7 +82,7 @@ func TestSeedDemoAndVariantsForQuote(t *testing.T) {
 		if link != 1 {
 			t.Fatal("no topping link")
 		}
-		owner := ownerToken(e, 500)
+		owner := e.OwnerToken(500)
 		var links []map[string]any
 		get(e, 200, owner, "/variant-modifier-groups?filter="+q(`{"where":{"variantId":"`+cat.Variants["TR-DAO"].String()+`","groupId":"`+cat.Groups["TOPPING"].String()+`"}}`)).JSON(t, &links)
 		e.Must(200, apptest.Request{Method: "PATCH", Path: "/variant-modifier-groups/" + links[0]["id"].(string), Token: owner, Body: map[string]any{"min": 1, "max": 2}})

@@ -1,14 +1,16 @@
 package configuration_test
 
 import (
+	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/banapos/bana/internal/app/apptest"
+	"github.com/banapos/bana/internal/configuration"
 	"github.com/banapos/bana/internal/platform/auth"
+	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
 )
 
@@ -19,10 +21,11 @@ func fresh(l *[]map[string]any) *[]map[string]any { *l = nil; return l }
 
 func TestConfigurationCRUD(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
-		admin := e.Token(&auth.Principal{UserID: 1, Roles: []auth.Role{auth.SuperAdmin}})
-		ownerA := e.Token(&auth.Principal{UserID: 2, Roles: []auth.Role{auth.OrganizerOwner}, OrganizerID: 100, Permissions: []string{"*"}})
-		ownerB := e.Token(&auth.Principal{UserID: 3, Roles: []auth.Role{auth.OrganizerOwner}, OrganizerID: 200, Permissions: []string{"*"}})
-		clerk := e.Token(&auth.Principal{UserID: 4, Roles: []auth.Role{auth.Employee}, OrganizerID: 100, MerchantIDs: []id.ID{11}, Permissions: []string{"configuration.read"}})
+		admin := e.AdminToken()
+		ownerA := e.OwnerToken(100)
+		ownerB := e.OwnerToken(200)
+		m11 := e.Merchant(100)
+		clerk := e.EmployeeToken(100, []id.ID{m11}, "configuration.read")
 
 		// Create as owner A: the organizer comes from the token, whatever the body says.
 		r := e.Must(201, apptest.Request{Method: "POST", Path: "/configurations", Token: ownerA,
@@ -33,7 +36,7 @@ func TestConfigurationCRUD(t *testing.T) {
 		}
 		cid := row["id"].(string)
 		for i, code := range []string{"SHOP.NAME", "SHOP.VAT", "SHOP.TAKEAWAY"} {
-			body := map[string]any{"code": code, "dataType": "TEXT", "value": fmt.Sprintf("v%d", i), "merchantId": "11"}
+			body := map[string]any{"code": code, "dataType": "TEXT", "value": fmt.Sprintf("v%d", i), "merchantId": m11.String()}
 			e.Must(201, apptest.Request{Method: "POST", Path: "/configurations", Token: ownerA, Body: body})
 		}
 		e.Must(201, apptest.Request{Method: "POST", Path: "/configurations", Token: ownerB,
@@ -58,7 +61,7 @@ func TestConfigurationCRUD(t *testing.T) {
 		e.Must(404, apptest.Request{Method: "GET", Path: "/configurations/" + cid, Token: ownerB})
 		e.Must(404, apptest.Request{Method: "PATCH", Path: "/configurations/" + cid, Token: ownerB, Body: map[string]any{"value": 9}})
 		e.Must(404, apptest.Request{Method: "DELETE", Path: "/configurations/" + cid, Token: ownerB})
-		// The employee of merchant 11 sees merchant 11's rows and organizer-wide rows of 100.
+		// The employee of merchant m11 sees its rows and organizer-wide rows of 100.
 		e.Must(200, apptest.Request{Method: "GET", Path: "/configurations/count", Token: clerk}).JSON(t, &map[string]any{})
 		var cnt struct{ Count int }
 		e.Must(200, apptest.Request{Method: "GET", Path: "/configurations/count", Token: clerk}).JSON(t, &cnt)
@@ -68,8 +71,9 @@ func TestConfigurationCRUD(t *testing.T) {
 		// ... and may not write.
 		e.Must(403, apptest.Request{Method: "POST", Path: "/configurations", Token: clerk,
 			Body: map[string]any{"code": "Y", "dataType": "TEXT", "value": "y"}})
-		// The admin sees all five.
-		e.Must(200, apptest.Request{Method: "GET", Path: "/configurations/count", Token: admin}).JSON(t, &cnt)
+		// The admin sees all five (of these two organizers: modules seed templates of their own,
+		// such as payment's provider settings, under organizer 0).
+		e.Must(200, apptest.Request{Method: "GET", Path: "/configurations/count?where=" + q(`{"organizerId":{"inq":["100","200"]}}`), Token: admin}).JSON(t, &cnt)
 		if cnt.Count != 5 {
 			t.Fatalf("admin count = %d, want 5", cnt.Count)
 		}
@@ -148,7 +152,7 @@ func TestConfigurationCRUD(t *testing.T) {
 
 func TestSecretsAreSealed(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
-		owner := e.Token(&auth.Principal{UserID: 2, Roles: []auth.Role{auth.OrganizerOwner}, OrganizerID: 100, Permissions: []string{"*"}})
+		owner := e.OwnerToken(100)
 		r := e.Must(201, apptest.Request{Method: "POST", Path: "/configurations", Token: owner,
 			Body: map[string]any{"code": "PAYMENT.VNPAY_QR_MMS", "group": "PAYMENT", "dataType": "SECRET", "value": "hash-secret-123"}}).Map(t)
 		if r["value"] != nil || r["sealed"] != true {
@@ -156,7 +160,7 @@ func TestSecretsAreSealed(t *testing.T) {
 		}
 		// At rest the value is sealed, not the plaintext.
 		var stored string
-		if err := e.App.DB.R.QueryRowContext(t.Context(), "SELECT value FROM configurations WHERE code = 'PAYMENT.VNPAY_QR_MMS'").Scan(&stored); err != nil {
+		if err := e.App.DB.R.QueryRowContext(t.Context(), "SELECT value FROM configurations WHERE code = 'PAYMENT.VNPAY_QR_MMS' AND organizer_id = 100").Scan(&stored); err != nil {
 			t.Fatal(err)
 		}
 		if strings.Contains(stored, "hash-secret-123") || !strings.Contains(stored, "sealed:v1:") {
@@ -168,12 +172,59 @@ func TestSecretsAreSealed(t *testing.T) {
 		}
 		// A PATCH that does not touch the value keeps it openable.
 		e.Must(200, apptest.Request{Method: "PATCH", Path: "/configurations/" + r["id"].(string), Token: owner, Body: map[string]any{"description": "VNPAY"}})
-		got, err := e.App.Configuration.Secret(t.Context(), 100, 11, "PAYMENT.VNPAY_QR_MMS")
+		// Code without a caller reads secrets only when it says it acts for the system.
+		if _, err := e.App.Configuration.Secret(t.Context(), 100, 11, "PAYMENT.VNPAY_QR_MMS"); !errors.Is(err, auth.ErrNoPrincipal) {
+			t.Fatalf("Secret() without a caller: %v, want ErrNoPrincipal", err)
+		}
+		got, err := e.App.Configuration.Secret(auth.System(t.Context()), 100, 11, "PAYMENT.VNPAY_QR_MMS")
 		if err != nil || got != "hash-secret-123" {
 			t.Fatalf("Secret() = %q, %v", got, err)
 		}
-		clerk := e.Token(&auth.Principal{UserID: 4, Roles: []auth.Role{auth.Employee}, OrganizerID: 100, MerchantIDs: []id.ID{11}, Permissions: []string{"configuration.read"}})
+		m11 := e.Merchant(100)
+		clerk := e.EmployeeToken(100, []id.ID{m11}, "configuration.read")
 		e.Must(403, apptest.Request{Method: "POST", Path: "/configurations/" + r["id"].(string) + "/reveal", Token: clerk})
-		_ = http.StatusOK
+
+		// Only a SECRET reveals; a bad id names the path.
+		num := e.Must(201, apptest.Request{Method: "POST", Path: "/configurations", Token: owner,
+			Body: map[string]any{"code": "SHOP.OPEN_HOUR", "dataType": "NUMBER", "value": 7}}).Map(t)
+		e.Must(409, apptest.Request{Method: "POST", Path: "/configurations/" + num["id"].(string) + "/reveal", Token: owner})
+		if bad := e.Must(400, apptest.Request{Method: "POST", Path: "/configurations/abc/reveal", Token: owner}); !strings.Contains(string(bad.Body), "path.id") {
+			t.Fatalf("a bad id does not name path.id: %s", bad.Body)
+		}
+	})
+}
+
+// An organizer with many merchant-level secrets under one code gets each merchant its own, and
+// the organizer's own value for a merchant without one (the lookup once stopped at ten rows).
+func TestSecretOfEachMerchant(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		const organizer, merchants = 300, 20
+		owner := e.OwnerToken(organizer)
+		create := func(merchant id.ID, value string) {
+			body := map[string]any{"code": "PAYMENT.VNPAY_HASH_SECRET", "group": "PAYMENT", "dataType": "SECRET", "value": value}
+			if merchant != 0 {
+				body["merchantId"] = merchant.String()
+			}
+			e.Must(201, apptest.Request{Method: "POST", Path: "/configurations", Token: owner, Body: body})
+		}
+		create(0, "organizer-secret")
+		mids := make([]id.ID, merchants)
+		for i := range mids {
+			mids[i] = e.Merchant(organizer)
+			create(mids[i], fmt.Sprintf("secret-of-%d", i))
+		}
+		sys := auth.System(t.Context())
+		for i, mid := range mids {
+			got, err := e.App.Configuration.Secret(sys, organizer, mid, "PAYMENT.VNPAY_HASH_SECRET")
+			if want := fmt.Sprintf("secret-of-%d", i); err != nil || got != want {
+				t.Errorf("merchant %d: Secret() = %q, %v; want %q", mid, got, err, want)
+			}
+		}
+		if got, err := e.App.Configuration.Secret(sys, organizer, e.Merchant(organizer), "PAYMENT.VNPAY_HASH_SECRET"); err != nil || got != "organizer-secret" {
+			t.Errorf("merchant without its own: Secret() = %q, %v; want the organizer's", got, err)
+		}
+		if _, err := e.App.Configuration.Secret(sys, organizer+1, mids[0], "PAYMENT.VNPAY_HASH_SECRET"); errs.KindOf(err) != errs.NotFound || !errors.Is(err, configuration.ErrSecretNotFound) {
+			t.Errorf("another organizer: %v, want not found", err)
+		}
 	})
 }

@@ -3,14 +3,13 @@ package identity
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
-	"errors"
+	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/banapos/bana/internal/platform/auth"
-	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/events"
 	"github.com/banapos/bana/internal/platform/id"
@@ -24,20 +23,17 @@ type Session struct {
 	User      *UserView `json:"user"`
 }
 
-// MerchantTypes of the document.
-var MerchantTypes = []string{"DEFAULT", "TICKET", "FNB", "THEATER"}
-
 // SignUp is a seller signing up: an account that owns a new organizer.
 type SignUp struct {
 	Username      string `json:"username,omitempty" doc:"At least one of username, email, phoneNumber"`
 	Email         string `json:"email,omitempty"`
 	PhoneNumber   string `json:"phoneNumber,omitempty" doc:"0912345678 or +84912345678"`
-	Password      string `json:"password,omitempty" doc:"At least 8 characters, not a common password"`
+	Password      string `json:"password,omitempty" openapi:"required" doc:"At least 8 characters, not a common password"`
 	DisplayName   string `json:"displayName,omitempty"`
 	Locale        string `json:"locale,omitempty" doc:"vi (default) or en"`
 	OrganizerName string `json:"organizerName,omitempty" doc:"The business; defaults to the display name"`
 	MerchantName  string `json:"merchantName,omitempty" doc:"The first shop, restaurant or venue; defaults to the organizer name"`
-	MerchantType  string `json:"merchantType,omitempty" doc:"DEFAULT (default), TICKET, FNB or THEATER"`
+	MerchantType  string `json:"merchantType,omitempty" openapi:"enum=DEFAULT,TICKET,FNB,THEATER" doc:"DEFAULT (default), TICKET, FNB or THEATER"`
 }
 
 // SignUp creates the seller's organizer and account (ORGANIZER_OWNER), publishes
@@ -75,13 +71,9 @@ func (m *Module) SignUp(ctx context.Context, in SignUp) (*Session, error) {
 	}
 	mtype := in.MerchantType
 	if mtype == "" {
-		mtype = "DEFAULT"
+		mtype = MerchantTypes[0]
 	}
-	found := false
-	for _, t := range MerchantTypes {
-		found = found || t == mtype
-	}
-	if !found {
+	if !slices.Contains(MerchantTypes, mtype) {
 		return nil, errs.Field("body.merchantType", "must be DEFAULT, TICKET, FNB or THEATER", in.MerchantType)
 	}
 	p.organizerID = m.ids.Next()
@@ -98,11 +90,10 @@ func (m *Module) SignUp(ctx context.Context, in SignUp) (*Session, error) {
 	var s *Session
 	err = m.db.InTx(ctx, func(ctx context.Context) error {
 		now := m.now()
-		if _, err := m.exec(ctx, "INSERT INTO organizers (id, name, owner_id, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-			int64(p.organizerID), orgName, int64(p.id), StatusActive, now, now); err != nil {
+		if err := m.insertOrganizer(ctx, p.organizerID, orgName, p.id, now); err != nil {
 			return err
 		}
-		if err := m.insert(ctx, p); err != nil {
+		if err := m.insertUser(ctx, p, now); err != nil {
 			return err
 		}
 		if _, err := m.events.Publish(ctx, ev); err != nil {
@@ -117,7 +108,7 @@ func (m *Module) SignUp(ctx context.Context, in SignUp) (*Session, error) {
 	}
 	if ev.Email != "" {
 		if _, err := m.SendVerification(auth.System(context.WithoutCancel(ctx)), p.id); err != nil {
-			m.log.Warn("identity: verification mail after sign-up failed", "user", p.id, "error", err)
+			m.log.WarnContext(ctx, "identity: verification mail after sign-up failed", "user", p.id, "error", err)
 		}
 	}
 	return s, nil
@@ -133,7 +124,7 @@ func (m *Module) startSession(ctx context.Context, userID id.ID) (*Session, erro
 	if err != nil {
 		return nil, err
 	}
-	return &Session{Token: tok, TokenType: "Bearer", ExpiresAt: exp, User: view}, nil
+	return &Session{Token: tok, TokenType: TokenType, ExpiresAt: exp, User: view}, nil
 }
 
 // issue signs a token for p and records its id, so that it can be revoked and dies with its
@@ -147,12 +138,7 @@ func (m *Module) issue(ctx context.Context, p *auth.Principal, ttl time.Duration
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	var mer any
-	if merchant != 0 {
-		mer = int64(merchant)
-	}
-	if _, err := m.exec(ctx, "INSERT INTO access_tokens (jti, user_id, kind, merchant_id, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-		signed.TokenID, int64(p.UserID), p.Kind, mer, m.now(), exp.UTC()); err != nil {
+	if err := m.insertToken(ctx, signed.TokenID, p.UserID, p.Kind, merchant, m.now(), exp.UTC()); err != nil {
 		return "", time.Time{}, err
 	}
 	return tok, exp, nil
@@ -183,12 +169,12 @@ func (m *Module) SignIn(ctx context.Context, scheme, identifier, password, addr 
 	}
 	var s *Session
 	err = m.db.InTx(ctx, func(ctx context.Context) error {
-		if _, err := m.exec(ctx, "UPDATE users SET last_sign_in_at = ? WHERE id = ?", m.now(), int64(userID)); err != nil {
+		if err := m.touchSignIn(ctx, userID, m.now()); err != nil {
 			return err
 		}
 		m.accounts.forget(userID)
 		if rehash != "" {
-			if _, err := m.exec(ctx, "UPDATE user_credentials SET password_hash = ? WHERE user_id = ? AND password_hash = ?", rehash, int64(userID), hash); err != nil {
+			if err := m.rehash(ctx, userID, hash, rehash); err != nil {
 				return err
 			}
 		}
@@ -201,13 +187,48 @@ func (m *Module) SignIn(ctx context.Context, scheme, identifier, password, addr 
 
 // tooMany is the answer to a throttled sign-in.
 func tooMany(d time.Duration) error {
-	return errs.New(errs.TooMany, "too many sign-in attempts: try again in "+wait(d))
+	return told(ErrTooManySignIns, "too many sign-in attempts: try again in "+wait(d))
 }
 
-// checkPassword is the one path every password goes through (sign-in, Basic): throttle, look
-// up, compare (the dummy hash when there is no account), reset the throttle on success. It
-// returns the user and its stored hash.
+// checkPassword is the one path every password goes through (sign-in, Basic): count the attempt
+// (admit), look up, compare (the dummy hash when there is no account), and on success give the
+// attempt back. It returns the user and its stored hash. addr is the client's address ("" when
+// there is none, such as a command on the server).
 func (m *Module) checkPassword(ctx context.Context, scheme, raw, password, addr string) (id.ID, string, error) {
+	ident, parsed, k := signInKeysOf(scheme, raw, addr)
+	if err := m.admit(ctx, k); err != nil {
+		return 0, "", err
+	}
+	var userID id.ID
+	var status, hash string
+	if parsed {
+		var err error
+		if userID, status, hash, err = m.signInAccount(ctx, ident); err != nil {
+			return 0, "", err
+		}
+	}
+	if !m.hash.check(hash, password) {
+		return 0, "", ErrBadCredentials
+	}
+	if status != StatusActive {
+		return 0, "", ErrAccountBlocked
+	}
+	if err := m.succeeded(ctx, k); err != nil {
+		return 0, "", err
+	}
+	return userID, hash, nil
+}
+
+// signInKeys are the throttle keys of one password attempt: its identifier, the identifier from
+// this address, and the address ("" when there is none).
+type signInKeys struct {
+	identifier, pair, address string
+}
+
+// signInKeysOf reads an identifier typed with or without its scheme, and returns it, whether it
+// parsed, and the keys its attempt counts under. An identifier is counted in its normalized form,
+// so that its spellings share one count; one that does not parse, as typed.
+func signInKeysOf(scheme, raw, addr string) (Identifier, bool, signInKeys) {
 	var ident Identifier
 	var perr error
 	if scheme != "" {
@@ -217,76 +238,143 @@ func (m *Module) checkPassword(ctx context.Context, scheme, raw, password, addr 
 	} else {
 		ident, perr = Detect(raw)
 	}
-	identKey := throttleKey("signin-id", string(ident.Scheme), ident.Value)
+	form, value := string(ident.Scheme), ident.Value
 	if perr != nil {
-		identKey = throttleKey("signin-id", "raw", strings.ToLower(strings.TrimSpace(raw)))
+		form, value = "raw", strings.ToLower(strings.TrimSpace(raw))
 	}
-	keys := []struct {
-		key string
-		lim Limit
-	}{{identKey, IdentifierLimit}}
+	addr = addressGroup(addr)
+	k := signInKeys{identifier: throttleKey(bucketSignInIdentifier, form, value), pair: throttleKey(bucketSignInPair, form, value, addr)}
 	if addr != "" {
-		keys = append(keys, struct {
-			key string
-			lim Limit
-		}{throttleKey("signin-ip", addr), AddressLimit})
+		k.address = throttleKey(bucketSignInAddress, addr)
 	}
-	for _, k := range keys {
-		d, err := m.limiter.Take(ctx, k.key, k.lim)
+	return ident, perr == nil, k
+}
+
+// admit counts a password attempt against the sign-in limits before the password is checked, in
+// one atomic step per limit, so that parallel guesses cannot slip past, and refuses one over a
+// limit (refusal says which). A refused attempt is not counted against the limits after the
+// one that refused it: an address refused for spraying adds nothing to an identifier's count.
+func (m *Module) admit(ctx context.Context, k signInKeys) error {
+	var address Window
+	if k.address != "" {
+		d, err := m.limiter.Take(ctx, k.address, AddressLimit)
 		if err != nil {
-			return 0, "", err
+			return err
 		}
-		if !d.Allowed {
-			return 0, "", tooMany(d.RetryAfter)
-		}
-	}
-	var userID id.ID
-	var status, hash string
-	if perr == nil {
-		var uid int64
-		err := m.queryRow(ctx, false, `SELECT u.id, u.status, COALESCE(c.password_hash, '')
-			FROM user_identifiers i
-			JOIN users u ON u.id = i.user_id AND u.deleted_at IS NULL
-			LEFT JOIN user_credentials c ON c.user_id = u.id
-			WHERE i.scheme = ? AND i.value = ?`, string(ident.Scheme), ident.Value).Scan(&uid, &status, &hash)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return 0, "", db.Classify(err)
-		}
-		userID = id.ID(uid)
-	}
-	if !m.hash.check(hash, password) {
-		return 0, "", auth.ErrUnauthenticated
-	}
-	if status != StatusActive {
-		return 0, "", errs.New(errs.Forbidden, "this account is blocked")
-	}
-	if err := m.limiter.Clear(ctx, identKey); err != nil {
-		return 0, "", err
-	}
-	if len(keys) > 1 {
-		if err := m.limiter.Give(ctx, keys[1].key); err != nil {
-			return 0, "", err
+		if address = (Window{Hits: d.Count, Left: d.Left}); !d.Allowed {
+			return refusal(address, Window{}, Window{})
 		}
 	}
-	return userID, hash, nil
+	d, err := m.limiter.Take(ctx, k.pair, PairLimit)
+	if err != nil {
+		return err
+	}
+	pair := Window{Hits: d.Count, Left: d.Left}
+	if !d.Allowed {
+		return refusal(address, pair, Window{})
+	}
+	d, err = m.limiter.Take(ctx, k.identifier, IdentifierLimit)
+	if err != nil {
+		return err
+	}
+	return refusal(address, pair, Window{Hits: d.Count, Left: d.Left})
+}
+
+// admitted says whether an attempt would be admitted now, counting nothing: a password HTTP
+// Basic proved and remembered is held to the limits too, or a throttled address could test
+// guesses against what is remembered.
+func (m *Module) admitted(ctx context.Context, k signInKeys) error {
+	keys := []string{k.pair, k.identifier}
+	if k.address != "" {
+		keys = append(keys, k.address)
+	}
+	w, err := m.limiter.Peek(ctx, keys...)
+	if err != nil {
+		return err
+	}
+	for i := range w {
+		w[i].Hits++ // as if this attempt were counted
+	}
+	var address Window
+	if k.address != "" {
+		address = w[2]
+	}
+	return refusal(address, w[0], w[1])
+}
+
+// refusal applies the sign-in limits (docs/decisions/0006-sign-in-lockout.md) to an attempt's
+// counts, the attempt included: an address over AddressLimit is refused whatever it tries; an
+// identifier tried more than PairLimit times from this address is refused to this address; an
+// identifier over IdentifierLimit (tried from many addresses) is refused to an address that
+// already tried it in its pair window, but an address's first attempt goes on, so that no one
+// can lock an owner out of an account. It returns nil when the attempt may go on.
+func refusal(address, pair, identifier Window) error {
+	switch {
+	case address.Hits > AddressLimit.Max:
+		return tooMany(address.Left)
+	case pair.Hits > PairLimit.Max:
+		return tooMany(pair.Left)
+	case identifier.Hits > IdentifierLimit.Max && pair.Hits > 1:
+		// This address may try again when its pair window ends (or the identifier's, if sooner).
+		return tooMany(min(pair.Left, identifier.Left))
+	}
+	return nil
+}
+
+// succeeded forgets the failures of a proven identifier from this address (a user who mistyped
+// starts afresh) and gives its attempt back to the identifier and the address: a success uses up
+// no allowance, and the identifier keeps counting the failures of others.
+func (m *Module) succeeded(ctx context.Context, k signInKeys) error {
+	if err := m.limiter.Clear(ctx, k.pair); err != nil {
+		return err
+	}
+	if err := m.limiter.Give(ctx, k.identifier); err != nil {
+		return err
+	}
+	if k.address != "" {
+		return m.limiter.Give(ctx, k.address)
+	}
+	return nil
+}
+
+// addressGroup is the part of a client address that a limit counts: an IPv4 address (also when
+// written as IPv6), or the /64 network of an IPv6 address, since one host is given a whole /64
+// and could change its address within it at every attempt. Anything else is kept as it is.
+func addressGroup(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	ip = ip.Unmap().WithZone("")
+	if ip.Is4() {
+		return ip.String()
+	}
+	p, _ := ip.Prefix(64)
+	return p.String()
 }
 
 // VerifyBasic implements auth.BasicVerifier: HTTP Basic with any identifier scheme on every
-// protected route. A proven identifier and password are remembered for a minute (by a hash of
-// both, with the stored bcrypt hash they matched) so that a script sending Basic on every call
-// pays bcrypt once, not per request; a changed password changes the stored hash and ends that.
+// protected route, counted against the sign-in limits as a sign-in is. A proven identifier and
+// password are remembered for a minute for the address that proved them (by a hash of the three,
+// with the stored bcrypt hash they matched) so that a script sending Basic on every call pays
+// bcrypt once, not per request; a changed password changes the stored hash and ends that. What is
+// remembered is still held to the limits (admitted), without counting.
 func (m *Module) VerifyBasic(ctx context.Context, identifier, password string) (*auth.Principal, error) {
-	key := sha256.Sum256([]byte(identifier + "\x00" + password))
+	addr := auth.ClientAddr(ctx)
+	key := sha256.Sum256([]byte(identifier + "\x00" + password + "\x00" + addressGroup(addr)))
 	if uid, hash, ok := m.basic.get(key, m.now()); ok {
-		var current string
-		err := m.queryRow(ctx, false, "SELECT COALESCE(c.password_hash, '') FROM users u LEFT JOIN user_credentials c ON c.user_id = u.id WHERE u.id = ? AND u.deleted_at IS NULL AND u.status = 'ACTIVE'", int64(uid)).Scan(&current)
+		_, _, k := signInKeysOf("", identifier, addr)
+		if err := m.admitted(ctx, k); err != nil {
+			return nil, err
+		}
+		current, err := m.activeHash(ctx, uid)
 		if err == nil && current == hash {
 			p, _, err := m.principal(ctx, uid)
 			return p, err
 		}
 		m.basic.forget(key)
 	}
-	uid, hash, err := m.checkPassword(ctx, "", identifier, password, remoteAddr(ctx))
+	uid, hash, err := m.checkPassword(ctx, "", identifier, password, addr)
 	if err != nil {
 		return nil, err
 	}
@@ -296,27 +384,13 @@ func (m *Module) VerifyBasic(ctx context.Context, identifier, password string) (
 }
 
 // IsRevoked implements auth.Revocations: a token is dead once signed out, or when its user is
-// blocked or deleted, or its employee record inactive or deleted. Tokens this module did not issue are unknown, hence alive, unless signed
-// out.
+// blocked or deleted, or its employee record inactive or deleted. Tokens this module did not
+// issue are unknown, hence alive, unless signed out.
 func (m *Module) IsRevoked(ctx context.Context, tokenID string) (bool, error) {
 	if tokenID == "" {
 		return false, nil
 	}
-	var revoked bool
-	err := m.queryRow(ctx, false, `SELECT t.revoked_at IS NOT NULL
-			OR (t.kind <> 'external' AND (u.id IS NULL OR u.status <> 'ACTIVE' OR u.deleted_at IS NOT NULL
-				OR (e.id IS NOT NULL AND (e.status <> 'ACTIVE' OR e.deleted_at IS NOT NULL))))
-		FROM access_tokens t
-		LEFT JOIN users u ON u.id = t.user_id
-		LEFT JOIN employees e ON e.user_id = t.user_id
-		WHERE t.jti = ?`, tokenID).Scan(&revoked)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, db.Classify(err)
-	}
-	return revoked, nil
+	return m.tokenRevoked(ctx, tokenID)
 }
 
 // SignOut revokes the caller's bearer token.
@@ -326,24 +400,10 @@ func (m *Module) SignOut(ctx context.Context) error {
 		return auth.ErrUnauthenticated
 	}
 	if p.TokenID == "" {
-		return errs.New(errs.Invalid, "sign-out revokes a bearer token; HTTP Basic credentials have none")
+		return ErrNoBearerToken
 	}
-	return m.revoke(ctx, p)
-}
-
-func (m *Module) revoke(ctx context.Context, p *auth.Principal) error {
 	now := m.now()
-	return m.db.InTx(ctx, func(ctx context.Context) error {
-		n, err := m.exec(ctx, "UPDATE access_tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL", now, p.TokenID)
-		if err != nil || n > 0 {
-			return err
-		}
-		// A token identity did not record: remember its revocation until any token would have
-		// expired.
-		_, err = m.exec(ctx, "INSERT INTO access_tokens (jti, user_id, kind, issued_at, expires_at, revoked_at) VALUES (?, ?, 'external', ?, ?, ?) ON CONFLICT DO NOTHING",
-			p.TokenID, int64(p.UserID), now, now.Add(31*24*time.Hour), now)
-		return err
-	})
+	return m.revokeToken(ctx, p.TokenID, p.UserID, now, now.Add(31*24*time.Hour))
 }
 
 // ChangePassword replaces the caller's password after checking the current one, and revokes
@@ -353,30 +413,29 @@ func (m *Module) ChangePassword(ctx context.Context, current, next string) error
 	if p == nil {
 		return auth.ErrUnauthenticated
 	}
-	if p.Kind != "user" {
-		return errs.New(errs.Forbidden, "a PIN session cannot change the password; sign in with the password")
+	if p.Kind != auth.KindUser {
+		return ErrPINSessionPassword
 	}
 	if current == "" {
 		return errs.Field("body.currentPassword", "is required", nil)
 	}
-	key := throttleKey("chpw", p.UserID.String())
-	d, err := m.limiter.Take(ctx, key, IdentifierLimit)
+	key := throttleKey(bucketPasswordChange, p.UserID.String())
+	d, err := m.limiter.Take(ctx, key, PasswordChangeLimit)
 	if err != nil {
 		return err
 	}
 	if !d.Allowed {
-		return errs.New(errs.TooMany, "too many attempts: try again in "+wait(d.RetryAfter))
+		return told(ErrTooManyAttempts, "too many attempts: try again in "+wait(d.RetryAfter))
 	}
-	var hash string
-	err = m.queryRow(ctx, false, "SELECT password_hash FROM user_credentials WHERE user_id = ?", int64(p.UserID)).Scan(&hash)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return db.Classify(err)
+	hash, err := m.passwordHash(ctx, p.UserID)
+	if err != nil {
+		return err
 	}
 	if !m.hash.check(hash, current) {
-		return errs.Field("body.currentPassword", "is wrong", nil)
+		return ErrWrongPassword
 	}
 	if current == next {
-		return errs.Field("body.newPassword", "must differ from the current password", nil)
+		return ErrSamePassword
 	}
 	view, err := m.View(ctx, p.UserID)
 	if err != nil {
@@ -395,14 +454,10 @@ func (m *Module) ChangePassword(ctx context.Context, current, next string) error
 	}
 	err = m.db.InTx(ctx, func(ctx context.Context) error {
 		now := m.now()
-		if _, err := m.exec(ctx, `INSERT INTO user_credentials (user_id, password_hash, changed_at) VALUES (?, ?, ?)
-			ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash, changed_at = excluded.changed_at`,
-			int64(p.UserID), h, now); err != nil {
+		if err := m.setPassword(ctx, p.UserID, h, now); err != nil {
 			return err
 		}
-		_, err := m.exec(ctx, "UPDATE access_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND jti <> ?",
-			now, int64(p.UserID), p.TokenID)
-		return err
+		return m.revokeOtherTokens(ctx, p.UserID, p.TokenID, now)
 	})
 	if err != nil {
 		return err
@@ -456,16 +511,4 @@ func (c *basicCache) forget(k [32]byte) {
 	c.mu.Lock()
 	delete(c.list, k)
 	c.mu.Unlock()
-}
-
-type remoteKey struct{}
-
-// withRemote returns ctx carrying the client's address (for per-address throttling).
-func withRemote(ctx context.Context, addr string) context.Context {
-	return context.WithValue(ctx, remoteKey{}, addr)
-}
-
-func remoteAddr(ctx context.Context) string {
-	s, _ := ctx.Value(remoteKey{}).(string)
-	return s
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/banapos/bana/internal/platform/auth"
-	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 )
 
@@ -34,8 +33,10 @@ hidden prompt, or from the first line of standard input when it is not a termina
   bana users create-admin --email admin@example.vn
   printf '%s\n' "$ADMIN_PASSWORD" | bana users create-admin --username admin`
 
-// UsersCommand runs `bana users ...` (args after "users").
+// UsersCommand runs `bana users ...` (args after "users"), as the system: the command line has
+// no caller.
 func (m *Module) UsersCommand(ctx context.Context, args []string, p Prompt) error {
+	ctx = auth.System(ctx)
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		_, _ = io.WriteString(p.Out, UsersUsage+"\n")
 		if len(args) == 0 {
@@ -80,7 +81,7 @@ func (m *Module) UsersCommand(ctx context.Context, args []string, p Prompt) erro
 	if err != nil {
 		return err
 	}
-	v, err := m.CreateUser(auth.System(ctx), NewUser{Identifiers: idents, Password: pw, PasswordLoc: "password",
+	v, err := m.CreateUser(ctx, NewUser{Identifiers: idents, Password: pw, PasswordLoc: "password",
 		Profile: Profile{DisplayName: *name}, Roles: []auth.Role{auth.SuperAdmin}})
 	if err != nil {
 		return cliError(err)
@@ -129,26 +130,18 @@ func cliError(err error) error {
 	return err
 }
 
-// HasSuperAdmin reports whether an active SUPER_ADMIN exists.
-func (m *Module) HasSuperAdmin(ctx context.Context) (bool, error) {
-	var n int
-	err := m.queryRow(ctx, false, `SELECT count(*) FROM user_roles ur JOIN users u ON u.id = ur.user_id
-		WHERE ur.role_id = ? AND u.deleted_at IS NULL AND u.status = 'ACTIVE'`, int64(auth.SuperAdmin)).Scan(&n)
-	return n > 0, db.Classify(err)
-}
-
 // AnnounceBootstrap logs, at start-up, how to create the first SUPER_ADMIN when there is none.
 // It reports whether it did.
 func (m *Module) AnnounceBootstrap(ctx context.Context) bool {
 	ok, err := m.HasSuperAdmin(ctx)
 	if err != nil {
-		m.log.Debug("identity: cannot check for a SUPER_ADMIN", "error", err)
+		m.log.DebugContext(ctx, "identity: cannot check for a SUPER_ADMIN", "error", err)
 		return false
 	}
 	if ok {
 		return false
 	}
-	m.log.Warn("no SUPER_ADMIN yet: create one with `bana users create-admin --email you@example.vn` " +
+	m.log.WarnContext(ctx, "no SUPER_ADMIN yet: create one with `bana users create-admin --email you@example.vn` "+
 		"(the password is asked at a hidden prompt, or read from standard input)")
 	return true
 }

@@ -2,13 +2,13 @@ package identity
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/banapos/bana/internal/platform/auth"
-	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/banapos/bana/internal/platform/query"
@@ -24,7 +24,7 @@ type NewEmployee struct {
 	DisplayName string  `json:"displayName,omitempty"`
 	Code        string  `json:"code,omitempty"`
 	Title       string  `json:"title,omitempty"`
-	MerchantIDs []id.ID `json:"merchantIds,omitempty" doc:"The merchants the employee works at (at least one)"`
+	MerchantIDs []id.ID `json:"merchantIds,omitempty" openapi:"required" doc:"The merchants the employee works at (at least one)"`
 	PIN         string  `json:"pin,omitempty" doc:"Optional 4-6 digit PIN, set at every merchant of the employee"`
 }
 
@@ -35,10 +35,13 @@ type EmployeeView struct {
 	User        *UserView `json:"user"`
 }
 
-// organizerFor decides which organizer the caller acts for: its own, or (admins, jobs) the one
-// named.
+// organizerFor decides which organizer the caller acts for: its own, or (admins, the system)
+// the one named. Without a caller it fails (auth.ErrNoPrincipal).
 func organizerFor(ctx context.Context, named id.ID) (id.ID, error) {
-	sc := auth.ScopeOf(ctx)
+	sc, err := auth.Tenancy(ctx)
+	if err != nil {
+		return 0, err
+	}
 	if !sc.All {
 		return sc.OrganizerID, nil
 	}
@@ -54,23 +57,26 @@ func (m *Module) checkMerchants(ctx context.Context, org id.ID, list []id.ID) er
 	if len(list) == 0 {
 		return errs.Field("body.merchantIds", "needs at least one merchant", nil)
 	}
-	sc := auth.ScopeOf(ctx)
 	for i, mid := range list {
 		loc := fmt.Sprintf("body.merchantIds[%d]", i)
 		if mid <= 0 || slices.Contains(list[:i], mid) {
 			return errs.Field(loc, "is not a merchant id, or is repeated", mid)
 		}
-		if !sc.AllowsMerchant(org, mid) {
-			return errs.Field(loc, "is not a merchant you may act for", mid)
-		}
+		// The organizer's own merchant (whoever asks, admins too), then one the caller may act for.
 		if m.merchants != nil {
 			owner, err := m.merchants.MerchantOrganizer(ctx, mid)
 			if err != nil && errs.KindOf(err) != errs.NotFound {
 				return err
 			}
 			if err != nil || owner != org {
-				return errs.Field(loc, "is not a merchant of this organizer", mid)
+				return at(ErrNotOrganizerMerchant, loc, mid)
 			}
+		}
+		switch err := auth.ActFor(ctx, org, mid); {
+		case errors.Is(err, auth.ErrNoPrincipal):
+			return err
+		case err != nil:
+			return at(ErrNotYourMerchant, loc, mid)
 		}
 	}
 	return nil
@@ -119,54 +125,26 @@ func (m *Module) CreateEmployee(ctx context.Context, in NewEmployee) (*EmployeeV
 	}
 	empID := m.ids.Next()
 	err = m.db.InTx(ctx, func(ctx context.Context) error {
-		var n int
-		if err := m.queryRow(ctx, true, "SELECT count(*) FROM organizers WHERE id = ? AND deleted_at IS NULL", int64(org)).Scan(&n); err != nil {
-			return db.Classify(err)
-		}
-		if n == 0 {
-			return errs.Field("body.organizerId", "is not an organizer", org)
-		}
-		if err := m.insert(ctx, p); err != nil {
+		ok, err := m.organizerExists(ctx, org)
+		if err != nil {
 			return err
+		}
+		if !ok {
+			return at(ErrNoOrganizer, "body.organizerId", org)
 		}
 		now := m.now()
-		if _, err := m.exec(ctx, "INSERT INTO employees (id, organizer_id, user_id, code, title, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-			int64(empID), int64(org), int64(p.id), in.Code, in.Title, StatusActive, now, now); err != nil {
+		if err := m.insertUser(ctx, p, now); err != nil {
 			return err
 		}
-		return m.setMerchants(ctx, empID, org, in.MerchantIDs, pinHash)
+		if err := m.insertEmployee(ctx, empID, org, p.id, in.Code, in.Title, now); err != nil {
+			return err
+		}
+		return m.replaceMerchants(ctx, empID, org, in.MerchantIDs, pinHash, now)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return m.EmployeeView(ctx, empID)
-}
-
-// setMerchants makes the employee's merchants exactly list, keeping the PINs of those it keeps;
-// pinHash, when given, is set at every new merchant.
-func (m *Module) setMerchants(ctx context.Context, empID, org id.ID, list []id.ID, pinHash string) error {
-	ph := make([]string, len(list))
-	args := []any{int64(empID)}
-	for i, mid := range list {
-		ph[i] = "?"
-		args = append(args, int64(mid))
-	}
-	if _, err := m.exec(ctx, "DELETE FROM employee_merchants WHERE employee_id = ? AND merchant_id NOT IN ("+strings.Join(ph, ", ")+")", args...); err != nil {
-		return err
-	}
-	now := m.now()
-	var pin, setAt any
-	if pinHash != "" {
-		pin, setAt = pinHash, now
-	}
-	for _, mid := range list {
-		if _, err := m.exec(ctx, `INSERT INTO employee_merchants (id, employee_id, organizer_id, merchant_id, pin_hash, pin_set_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			int64(m.ids.Next()), int64(empID), int64(org), int64(mid), pin, setAt, now, now); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // SetMerchants replaces the merchants of an employee in the caller's scope.
@@ -179,7 +157,7 @@ func (m *Module) SetMerchants(ctx context.Context, empID id.ID, list []id.ID) (*
 		if err := m.checkMerchants(ctx, e.OrganizerID, list); err != nil {
 			return err
 		}
-		return m.setMerchants(ctx, empID, e.OrganizerID, list, "")
+		return m.replaceMerchants(ctx, empID, e.OrganizerID, list, "", m.now())
 	})
 	if err != nil {
 		return nil, err
@@ -220,11 +198,11 @@ func (m *Module) SetPIN(ctx context.Context, empID, merchantID id.ID, pin string
 	var err error
 	self := false
 	if e, err = m.employees.Get(auth.System(ctx), empID, query.ExcludeDeleted); err == nil {
-		self = e.UserID == p.UserID && p.Kind == "user"
+		self = e.UserID == p.UserID && p.Kind == auth.KindUser
 	}
 	if !self {
-		if !p.Can("employee.write") {
-			return errs.New(errs.Forbidden, "requires the permission employee.write, or to be this employee")
+		if !p.Can(PermEmployeeWrite) {
+			return ErrSetPINForbidden
 		}
 		if e, err = m.employees.Get(ctx, empID, query.ExcludeDeleted); err != nil {
 			return err
@@ -234,23 +212,22 @@ func (m *Module) SetPIN(ctx context.Context, empID, merchantID id.ID, pin string
 	if err != nil {
 		return err
 	}
-	n, err := m.exec(ctx, "UPDATE employee_merchants SET pin_hash = ?, pin_set_at = ?, updated_at = ? WHERE employee_id = ? AND merchant_id = ?",
-		h, m.now(), m.now(), int64(e.ID), int64(merchantID))
+	changed, err := m.setPINHash(ctx, e.ID, merchantID, h, m.now())
 	if err != nil {
 		return err
 	}
-	if n == 0 {
-		return errs.Field("body.merchantId", "is not a merchant of this employee", merchantID)
+	if !changed {
+		return at(ErrNotEmployeeMerchant, "body.merchantId", merchantID)
 	}
-	return m.limiter.Clear(ctx, throttleKey("pin", e.ID.String(), merchantID.String()))
+	return m.limiter.Clear(ctx, throttleKey(bucketPIN, e.ID.String(), merchantID.String()))
 }
 
 // PINSignIn is an employee signing in at a shared terminal.
 type PINSignIn struct {
-	MerchantID id.ID  `json:"merchantId,omitempty" doc:"The merchant of the terminal"`
+	MerchantID id.ID  `json:"merchantId,omitempty" openapi:"required" doc:"The merchant of the terminal"`
 	EmployeeID id.ID  `json:"employeeId,omitempty" doc:"The employee, or give identifier"`
 	Identifier string `json:"identifier,omitempty" doc:"User number, username, email or phone of the employee"`
-	PIN        string `json:"pin,omitempty" doc:"4 to 6 digits"`
+	PIN        string `json:"pin,omitempty" openapi:"required" doc:"4 to 6 digits"`
 }
 
 // PINSession is a PIN sign-in's answer: a short-lived token scoped to the one merchant.
@@ -285,35 +262,29 @@ func (m *Module) SignInWithPIN(ctx context.Context, in PINSignIn) (*PINSession, 
 		if err != nil {
 			return nil, errs.Field("body.identifier", "give employeeId or the employee's identifier", in.Identifier)
 		}
-		var eid int64
-		err = m.queryRow(ctx, false, `SELECT e.id FROM user_identifiers i JOIN employees e ON e.user_id = i.user_id AND e.deleted_at IS NULL
-			WHERE i.scheme = ? AND i.value = ?`, string(ident.Scheme), ident.Value).Scan(&eid)
-		if err != nil && errs.KindOf(db.Classify(err)) != errs.NotFound {
-			return nil, db.Classify(err)
+		if empID, err = m.employeeByIdentifier(ctx, ident); err != nil {
+			return nil, err
 		}
-		empID = id.ID(eid)
 	}
-	notHere := errs.New(errs.NotFound, "no such employee at this merchant")
 	e, err := m.employees.Get(sys, empID, query.ExcludeDeleted)
-	if err != nil || !auth.ScopeOf(ctx).AllowsMerchant(e.OrganizerID, in.MerchantID) {
-		return nil, notHere
+	if err != nil || auth.ActFor(ctx, e.OrganizerID, in.MerchantID) != nil {
+		return nil, ErrEmployeeNotHere
 	}
-	var pinHash *string
-	if err := m.queryRow(ctx, false, "SELECT pin_hash FROM employee_merchants WHERE employee_id = ? AND merchant_id = ?",
-		int64(e.ID), int64(in.MerchantID)).Scan(&pinHash); err != nil {
-		if errs.KindOf(db.Classify(err)) == errs.NotFound {
-			return nil, notHere
-		}
-		return nil, db.Classify(err)
+	pinHash, works, err := m.pinHashOf(ctx, e.ID, in.MerchantID)
+	if err != nil {
+		return nil, err
+	}
+	if !works {
+		return nil, ErrEmployeeNotHere
 	}
 	if pinHash == nil {
-		return nil, errs.New(errs.Conflict, "this employee has no PIN at this merchant yet")
+		return nil, ErrNoPIN
 	}
 	callerKey := caller.TokenID
 	if callerKey == "" {
 		callerKey = caller.UserID.String()
 	}
-	pinKey, terminalKey := throttleKey("pin", e.ID.String(), in.MerchantID.String()), throttleKey("pin-caller", callerKey)
+	pinKey, terminalKey := throttleKey(bucketPIN, e.ID.String(), in.MerchantID.String()), throttleKey(bucketPINCaller, callerKey)
 	for _, k := range []struct {
 		key string
 		lim Limit
@@ -323,11 +294,11 @@ func (m *Module) SignInWithPIN(ctx context.Context, in PINSignIn) (*PINSession, 
 			return nil, err
 		}
 		if !d.Allowed {
-			return nil, errs.New(errs.TooMany, "too many wrong PINs: try again in "+wait(d.RetryAfter))
+			return nil, told(ErrTooManyWrongPINs, "too many wrong PINs: try again in "+wait(d.RetryAfter))
 		}
 	}
 	if !m.hash.check(*pinHash, in.PIN) {
-		return nil, errs.New(errs.Unauthorized, "wrong PIN")
+		return nil, ErrWrongPIN
 	}
 	if err := m.limiter.Clear(ctx, pinKey); err != nil {
 		return nil, err
@@ -337,7 +308,7 @@ func (m *Module) SignInWithPIN(ctx context.Context, in PINSignIn) (*PINSession, 
 		return nil, err
 	}
 	if e.Status != StatusActive {
-		return nil, errs.New(errs.Forbidden, "this employee is inactive")
+		return nil, ErrEmployeeInactive
 	}
 	var out *PINSession
 	err = m.db.InTx(ctx, func(ctx context.Context) error {
@@ -346,15 +317,15 @@ func (m *Module) SignInWithPIN(ctx context.Context, in PINSignIn) (*PINSession, 
 			return err
 		}
 		if view.Status != StatusActive {
-			return errs.New(errs.Forbidden, "this account is blocked")
+			return ErrAccountBlocked
 		}
 		// Whatever else the account may be, a PIN session is an employee at one merchant.
-		p.Roles, p.OrganizerID, p.MerchantIDs, p.Kind = []auth.Role{auth.Employee}, e.OrganizerID, []id.ID{in.MerchantID}, "pin"
+		p.Roles, p.OrganizerID, p.MerchantIDs, p.Kind = []auth.Role{auth.Employee}, e.OrganizerID, []id.ID{in.MerchantID}, auth.KindPIN
 		tok, exp, err := m.issue(ctx, p, m.opts.PINTokenTTL, in.MerchantID)
 		if err != nil {
 			return err
 		}
-		out = &PINSession{Token: tok, TokenType: "Bearer", ExpiresAt: exp.UTC(), MerchantID: in.MerchantID}
+		out = &PINSession{Token: tok, TokenType: TokenType, ExpiresAt: exp.UTC(), MerchantID: in.MerchantID}
 		return nil
 	})
 	if err != nil {

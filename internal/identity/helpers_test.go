@@ -1,18 +1,25 @@
 package identity_test
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/banapos/bana/internal/app/apptest"
 	"github.com/banapos/bana/internal/commerce"
 	"github.com/banapos/bana/internal/platform/auth"
+	"github.com/banapos/bana/internal/platform/clock"
 	"github.com/banapos/bana/internal/platform/db/dbtest"
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/redis/go-redis/v9"
@@ -94,20 +101,6 @@ func basic(identifier, password string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(identifier+":"+password))
 }
 
-// signUp signs a seller up and returns the session as JSON.
-func signUp(t *testing.T, e *apptest.Env, body map[string]any) map[string]any {
-	t.Helper()
-	if body["password"] == nil {
-		body["password"] = "Cà phê sữa đá 2024"
-	}
-	return e.Must(201, apptest.Request{Method: "POST", Path: "/auth/sign-up", Body: body}).Map(t)
-}
-
-func signIn(t *testing.T, e *apptest.Env, identifier, password string) map[string]any {
-	t.Helper()
-	return e.Must(200, apptest.Request{Method: "POST", Path: "/auth/sign-in", Body: map[string]any{"identifier": identifier, "password": password}}).Map(t)
-}
-
 func token(s map[string]any) string { return s["token"].(string) }
 
 func user(s map[string]any) map[string]any { return s["user"].(map[string]any) }
@@ -150,4 +143,126 @@ func redisKeys(t *testing.T, pattern string) int {
 		t.Fatalf("BANA_TEST_REDIS_URL is set but Redis is unreachable: %v", err)
 	}
 	return len(keys)
+}
+
+// TestSharedServer runs, on one server per database, the HTTP tests that need no server of their
+// own: each works in organizers and accounts it makes itself and reads nothing that counts every
+// row, and together they stay far below the per-address sign-in limit that they share (about a
+// dozen failed sign-ins of the 30 in 15 minutes). Starting a server migrates every module, which
+// costs more than most of these tests, several seconds under the race detector. A test that
+// counts all rows, throttles the address, or needs its own settings keeps its own server.
+func TestSharedServer(t *testing.T) {
+	each(t, nil, func(t *testing.T, e *apptest.Env) {
+		for _, c := range []struct {
+			name string
+			test func(t *testing.T, e *apptest.Env)
+		}{
+			{"NoAccountEnumeration", testNoAccountEnumeration},
+			{"ChangePassword", testChangePassword},
+			{"BasicCacheFollowsPasswordChange", testBasicCacheFollowsPasswordChange},
+			{"BlockedUser", testBlockedUser},
+			{"EmployeesAndTenantScope", testEmployeesAndTenantScope},
+			{"PINSignIn", testPINSignIn},
+			{"TokensVerifyWithJOSE", testTokensVerifyWithJOSE},
+			{"RolesAndPermissions", testRolesAndPermissions},
+		} {
+			t.Run(c.name, func(t *testing.T) { c.test(t, on(t, e)) })
+		}
+	})
+}
+
+// on returns the shared server e reporting to the subtest t (a subtest may not fail its parent).
+func on(t *testing.T, e *apptest.Env) *apptest.Env {
+	sub := *e
+	sub.T = t
+	return &sub
+}
+
+// eachAt is each with every server on a fake clock that the test moves (set at the wall clock's
+// time: tokens are stamped by the wall clock).
+func eachAt(t *testing.T, extra map[string]string, f func(t *testing.T, e *apptest.Env, clk *clock.Fake)) {
+	t.Helper()
+	for _, tg := range dbtest.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			clk := clock.NewFake(time.Now())
+			f(t, apptest.StartWithClock(t, tg, vars(extra), clk), clk)
+		})
+	}
+}
+
+// eachLimiter runs f with the throttle counters in the database, and again in Redis when
+// BANA_TEST_REDIS_URL is set.
+func eachLimiter(t *testing.T, f func(t *testing.T, e *apptest.Env, clk *clock.Fake)) {
+	t.Run("database", func(t *testing.T) { eachAt(t, nil, f) })
+	if rv := redisVars(t); rv != nil {
+		t.Run("redis", func(t *testing.T) { eachAt(t, rv, f) })
+	}
+}
+
+// client is a caller at its own loopback address: the server sees each as a different client
+// address (Linux routes all of 127.0.0.0/8 to the loopback interface).
+type client struct {
+	e    *apptest.Env
+	addr string
+	http *http.Client
+}
+
+// from returns a client whose requests leave from the loopback address ip.
+func from(t *testing.T, e *apptest.Env, ip string) *client {
+	t.Helper()
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 10 * time.Second}
+	tr := &http.Transport{DialContext: d.DialContext}
+	t.Cleanup(tr.CloseIdleConnections)
+	c := &client{e: e, addr: ip, http: &http.Client{Transport: tr}}
+	probe, err := d.Dial("tcp", strings.TrimPrefix(e.Root, "http://"))
+	if err != nil {
+		t.Skipf("cannot call the server from %s (this test needs all of 127.0.0.0/8 on loopback, as Linux has): %v", ip, err)
+	}
+	probe.Close()
+	return c
+}
+
+// do sends r (as apptest.Env.Do does) and fails the test unless the status is want.
+func (c *client) do(want int, r apptest.Request) *apptest.Response {
+	c.e.T.Helper()
+	var body io.Reader
+	if r.Body != nil {
+		raw, err := json.Marshal(r.Body)
+		if err != nil {
+			c.e.T.Fatal(err)
+		}
+		body = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(r.Method, c.e.URL+r.Path, body)
+	if err != nil {
+		c.e.T.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.Token != "" {
+		req.Header.Set("Authorization", r.Token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.e.T.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		c.e.T.Fatalf("%s %s from %s: status %d, want %d: %s", r.Method, r.Path, c.addr, resp.StatusCode, want, raw)
+	}
+	return &apptest.Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+}
+
+// signIn posts an identifier and password to /auth/sign-in and expects status want.
+func (c *client) signIn(want int, identifier, password string) *apptest.Response {
+	c.e.T.Helper()
+	return c.do(want, apptest.Request{Method: "POST", Path: "/auth/sign-in", Body: map[string]any{"identifier": identifier, "password": password}})
+}
+
+// basic calls a protected route of another module with HTTP Basic and expects status want.
+func (c *client) basic(want int, identifier, password string) *apptest.Response {
+	c.e.T.Helper()
+	return c.do(want, apptest.Request{Method: "GET", Path: "/configurations", Token: basic(identifier, password)})
 }

@@ -3,35 +3,17 @@ package identity
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
-	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/banapos/bana/internal/platform/api"
 	"github.com/banapos/bana/internal/platform/auth"
-	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
-	"github.com/banapos/bana/internal/platform/query"
 	"github.com/danielgtaylor/huma/v2"
 )
-
-// Route is one operation the module registered, as the OpenAPI document shows it.
-type Route struct {
-	OperationID string
-	Method      string
-	Path        string
-	Requirement auth.Requirement
-	Tags        []string
-}
-
-// RouteTable lists every operation of the module (filled by Routes), sorted by path and method.
-// The authorization matrix test walks it, so a new route cannot escape the matrix.
-func (m *Module) RouteTable() []Route { return slices.Clone(m.routes) }
 
 // Requirements of the module's routes.
 var (
@@ -40,68 +22,6 @@ var (
 	adminsRead = auth.Requirement{Roles: []auth.Role{auth.SuperAdmin, auth.Admin, auth.Operator}}
 	adminsOnly = auth.Requirement{Roles: []auth.Role{auth.SuperAdmin, auth.Admin}}
 )
-
-// Routes registers the module's operations and records them in the route table.
-func (m *Module) Routes(s *api.Server) {
-	before := operations(s.API.OpenAPI())
-	m.authRoutes(s)
-	m.userRoutes(s)
-	m.roleRoutes(s)
-	m.organizerRoutes(s)
-	m.employeeRoutes(s)
-	for key, op := range operations(s.API.OpenAPI()) {
-		if _, ok := before[key]; ok {
-			continue
-		}
-		method, path, _ := strings.Cut(key, " ")
-		m.routes = append(m.routes, Route{OperationID: op.OperationID, Method: method, Path: path, Requirement: requirementOf(op), Tags: op.Tags})
-	}
-	sort.Slice(m.routes, func(i, j int) bool {
-		if m.routes[i].Path != m.routes[j].Path {
-			return m.routes[i].Path < m.routes[j].Path
-		}
-		return m.routes[i].Method < m.routes[j].Method
-	})
-}
-
-func operations(doc *huma.OpenAPI) map[string]*huma.Operation {
-	out := map[string]*huma.Operation{}
-	for path, item := range doc.Paths {
-		for method, op := range map[string]*huma.Operation{http.MethodGet: item.Get, http.MethodPost: item.Post,
-			http.MethodPut: item.Put, http.MethodPatch: item.Patch, http.MethodDelete: item.Delete} {
-			if op != nil {
-				out[method+" "+path] = op
-			}
-		}
-	}
-	return out
-}
-
-// requirementOf reads back what api.Register wrote into x-bana-auth.
-func requirementOf(op *huma.Operation) auth.Requirement {
-	ext, _ := op.Extensions["x-bana-auth"].(map[string]any)
-	var r auth.Requirement
-	r.Public, _ = ext["public"].(bool)
-	r.Permission, _ = ext["permission"].(string)
-	names, _ := ext["roles"].([]string)
-	for _, n := range names {
-		if role, ok := auth.ParseRole(n); ok {
-			r.Roles = append(r.Roles, role)
-		}
-	}
-	return r
-}
-
-// remote puts the client's address in the context, for per-address sign-in limits. It is the
-// TCP peer: behind a proxy, all clients share the proxy's address (X-Forwarded-For is not
-// trusted, since any client can write it).
-func remote(ctx huma.Context, next func(huma.Context)) {
-	host, _, err := net.SplitHostPort(ctx.RemoteAddr())
-	if err != nil {
-		host = ctx.RemoteAddr()
-	}
-	next(huma.WithContext(ctx, withRemote(ctx.Context(), host)))
-}
 
 type noContent struct{}
 
@@ -114,7 +34,7 @@ func caller(ctx context.Context) (*auth.Principal, error) {
 
 // WhoAmI is the caller as its credentials say, with its account.
 type WhoAmI struct {
-	Kind        string    `json:"kind" doc:"user (password or Basic), pin (employee PIN at a terminal), device, system"`
+	Kind        string    `json:"kind" openapi:"enum=user,pin,device,system" doc:"user (password or Basic), pin (employee PIN at a terminal), device, system"`
 	UserID      id.ID     `json:"userId"`
 	Roles       []string  `json:"roles"`
 	Permissions []string  `json:"permissions"`
@@ -229,17 +149,18 @@ func (m *Module) authRoutes(s *api.Server) {
 		})
 
 	type signInBody struct {
-		Identifier string `json:"identifier,omitempty" doc:"Username, email, phone number or user number (the scheme is read from it unless given)"`
-		Scheme     string `json:"scheme,omitempty" doc:"USERNAME, EMAIL, PHONE_NUMBER, USER_NUMBER or NX_AUTH"`
-		Password   string `json:"password,omitempty"`
+		Identifier string `json:"identifier,omitempty" openapi:"required" doc:"Username, email, phone number or user number (the scheme is read from it unless given)"`
+		Scheme     string `json:"scheme,omitempty" openapi:"enum=USERNAME,EMAIL,PHONE_NUMBER,USER_NUMBER,NX_AUTH" doc:"USERNAME, EMAIL, PHONE_NUMBER, USER_NUMBER or NX_AUTH"`
+		Password   string `json:"password,omitempty" openapi:"required"`
 	}
 	api.Register(s, huma.Operation{OperationID: "sign-in", Method: http.MethodPost, Path: "/auth/sign-in", Tags: tags,
-		Summary: "Sign in with any identifier and a password", Errors: []int{429},
+		Summary: "Sign in with any identifier and a password", Errors: []int{401, 429},
 		Description: "Returns a bearer token (HS256 JWT) and the user. A wrong identifier and a wrong password get the same 401. " +
-			"At most 5 attempts per identifier and 30 per client address in 15 minutes (429).",
-		Middlewares: huma.Middlewares{remote}},
+			"From one client address, at most 5 attempts at one identifier and 30 in all in 15 minutes (429); HTTP Basic " +
+			"on any route counts against the same limits. An identifier tried 20 times from all addresses takes only the " +
+			"first attempt of each address until its window ends."},
 		anyone, func(ctx context.Context, in *struct{ Body signInBody }) (*sessionOut, error) {
-			sess, err := m.SignIn(ctx, in.Body.Scheme, in.Body.Identifier, in.Body.Password, remoteAddr(ctx))
+			sess, err := m.SignIn(ctx, in.Body.Scheme, in.Body.Identifier, in.Body.Password, auth.ClientAddr(ctx))
 			if err != nil {
 				return nil, err
 			}
@@ -256,8 +177,8 @@ func (m *Module) authRoutes(s *api.Server) {
 		})
 
 	type changeBody struct {
-		CurrentPassword string `json:"currentPassword,omitempty"`
-		NewPassword     string `json:"newPassword,omitempty"`
+		CurrentPassword string `json:"currentPassword,omitempty" openapi:"required"`
+		NewPassword     string `json:"newPassword,omitempty" openapi:"required"`
 	}
 	api.Register(s, huma.Operation{OperationID: "change-password", Method: http.MethodPost, Path: "/auth/change-password", Tags: tags,
 		Summary: "Change the caller's password", DefaultStatus: http.StatusNoContent, Errors: []int{429},
@@ -312,7 +233,7 @@ func (m *Module) authRoutes(s *api.Server) {
 
 	type verifiedOut struct{ Body *Verified }
 	type codeBody struct {
-		Code string `json:"code,omitempty" doc:"The 6-digit code from the mail"`
+		Code string `json:"code,omitempty" openapi:"required" doc:"The 6-digit code from the mail"`
 	}
 	api.Register(s, huma.Operation{OperationID: "confirm-email-code", Method: http.MethodPost, Path: "/auth/verify-email/confirm", Tags: tags,
 		Summary: "Verify the caller's email with the code", Errors: []int{409, 422, 429}},
@@ -331,7 +252,7 @@ func (m *Module) authRoutes(s *api.Server) {
 	api.Register(s, huma.Operation{OperationID: "confirm-email-link", Method: http.MethodGet, Path: "/auth/verify-email", Tags: tags,
 		Summary: "Verify an email with the link's token", Errors: []int{409, 422}},
 		anyone, func(ctx context.Context, in *struct {
-			Token string `query:"token" doc:"The token of the link"`
+			Token string `query:"token" openapi:"required" doc:"The token of the link"`
 		}) (*verifiedOut, error) {
 			v, err := m.ConfirmToken(ctx, in.Token)
 			if err != nil {
@@ -343,37 +264,21 @@ func (m *Module) authRoutes(s *api.Server) {
 
 // createUserBody is an admin's new user.
 type createUserBody struct {
-	Identifiers []IdentifierInput `json:"identifiers,omitempty" doc:"USERNAME, EMAIL, PHONE_NUMBER or NX_AUTH values; a USER_NUMBER is generated"`
+	Identifiers []IdentifierInput `json:"identifiers,omitempty" openapi:"required" doc:"USERNAME, EMAIL, PHONE_NUMBER or NX_AUTH values; a USER_NUMBER is generated"`
 	Password    string            `json:"password,omitempty" doc:"Required unless an NX_AUTH identifier is given"`
 	Profile     Profile           `json:"profile,omitempty"`
 	Roles       []string          `json:"roles,omitempty" doc:"Role names, e.g. OPERATOR"`
 	OrganizerID id.ID             `json:"organizerId,omitempty"`
-	Status      string            `json:"status,omitempty" doc:"ACTIVE (default) or BLOCKED"`
-}
-
-func (m *Module) roleCodes(ctx context.Context, names []string) ([]auth.Role, error) {
-	var out []auth.Role
-	for i, n := range names {
-		var code int
-		err := m.queryRow(ctx, false, "SELECT code FROM roles WHERE name = ?", strings.ToUpper(strings.TrimSpace(n))).Scan(&code)
-		if err != nil {
-			if errs.KindOf(db.Classify(err)) == errs.NotFound {
-				return nil, errs.Field(fmt.Sprintf("body.roles[%d]", i), "is not a role", n)
-			}
-			return nil, err
-		}
-		out = append(out, auth.Role(code))
-	}
-	return out, nil
+	Status      string            `json:"status,omitempty" openapi:"enum=ACTIVE,BLOCKED" doc:"ACTIVE (default) or BLOCKED"`
 }
 
 func (m *Module) userRoutes(s *api.Server) {
 	usersWrite := adminsOnly
-	api.RegisterCRUD(s, api.CRUD[User]{Table: m.users, Path: "/users", Tag: "Users", Singular: "user", Permission: "user",
+	api.RegisterCRUD(s, api.CRUD[User]{Table: m.users, Path: "/users", Tag: "Users", Singular: "user", Permission: PermUser,
 		Disable: []api.Route{api.RouteCreate},
 		Auth: map[api.Route]auth.Requirement{
-			api.RouteFind: withPerm(adminsRead, "user.read"), api.RouteCount: withPerm(adminsRead, "user.read"),
-			api.RouteFindOne: withPerm(adminsRead, "user.read"), api.RouteGet: withPerm(adminsRead, "user.read"),
+			api.RouteFind: withPerm(adminsRead, PermUserRead), api.RouteCount: withPerm(adminsRead, PermUserRead),
+			api.RouteFindOne: withPerm(adminsRead, PermUserRead), api.RouteGet: withPerm(adminsRead, PermUserRead),
 			api.RouteReplace: usersWrite, api.RoutePatch: usersWrite, api.RouteUpdateBy: usersWrite,
 			api.RouteDelete: usersWrite, api.RouteDeleteBy: usersWrite, api.RouteRestore: usersWrite,
 		},
@@ -381,7 +286,6 @@ func (m *Module) userRoutes(s *api.Server) {
 			if row.Status != StatusActive && row.Status != StatusBlocked {
 				return errs.Field("body.status", "must be ACTIVE or BLOCKED", row.Status)
 			}
-			m.accounts.forget(row.ID)
 			return nil
 		}})
 	type userOut struct{ Body *UserView }
@@ -407,36 +311,6 @@ func withPerm(r auth.Requirement, perm string) auth.Requirement {
 	return r
 }
 
-// guardedDelete registers DELETE path/{id} that asks check before removing the row.
-func guardedDelete[T any](s *api.Server, t *query.Table[T], path, name, tag string, req auth.Requirement, check func(context.Context, *T) error) {
-	type countOut struct {
-		Body struct {
-			Count int64 `json:"count"`
-		}
-	}
-	api.Register(s, huma.Operation{OperationID: "delete-" + name, Method: http.MethodDelete, Path: path + "/{id}", Tags: []string{tag},
-		Summary: "Delete a " + name, Errors: []int{404, 409}},
-		req, func(ctx context.Context, in *api.IDParam) (*countOut, error) {
-			rid, err := id.Parse(in.ID)
-			if err != nil {
-				return nil, errs.Field("path.id", "must be a decimal id", in.ID)
-			}
-			row, err := t.Get(ctx, rid, query.ExcludeDeleted)
-			if err != nil {
-				return nil, err
-			}
-			if err := check(ctx, row); err != nil {
-				return nil, err
-			}
-			if err := t.Delete(ctx, rid, true); err != nil {
-				return nil, err
-			}
-			out := &countOut{}
-			out.Body.Count = 1
-			return out, nil
-		})
-}
-
 func (m *Module) roleRoutes(s *api.Server) {
 	readers := map[api.Route]auth.Requirement{api.RouteFind: adminsRead, api.RouteCount: adminsRead, api.RouteFindOne: adminsRead, api.RouteGet: adminsRead}
 	writers := func(extra ...api.Route) map[api.Route]auth.Requirement {
@@ -450,8 +324,10 @@ func (m *Module) roleRoutes(s *api.Server) {
 		return out
 	}
 
-	api.RegisterCRUD(s, api.CRUD[Role]{Table: m.roles, Path: "/roles", Tag: "Roles", Singular: "role", Permission: "role",
-		Disable: []api.Route{api.RouteDelete, api.RouteDeleteBy, api.RouteUpdateBy}, Auth: writers(),
+	// A fixed role refuses its delete in the table's Delete hook (setHooks); a bulk delete or
+	// edit of roles has no use.
+	api.RegisterCRUD(s, api.CRUD[Role]{Table: m.roles, Path: "/roles", Tag: "Roles", Singular: "role", Permission: PermRole,
+		Disable: []api.Route{api.RouteDeleteBy, api.RouteUpdateBy}, Auth: writers(),
 		Validate: func(_ context.Context, row *Role, isNew bool) error {
 			row.Name = strings.ToUpper(strings.TrimSpace(row.Name))
 			if isFixed(int(row.ID)) {
@@ -468,15 +344,8 @@ func (m *Module) roleRoutes(s *api.Server) {
 			}
 			return nil
 		}})
-	guardedDelete(s, m.roles, "/roles", "role", "Roles", adminsOnly, func(_ context.Context, r *Role) error {
-		if isFixed(int(r.ID)) {
-			return errs.New(errs.Conflict, r.Name+" is one of the fixed roles and cannot be deleted")
-		}
-		return nil
-	})
-
 	api.RegisterCRUD(s, api.CRUD[Permission]{Table: m.permissions, Path: "/permissions", Tag: "Permissions", Singular: "permission",
-		Permission: "permission", Auth: writers(),
+		Permission: PermPermission, Auth: writers(),
 		Validate: func(_ context.Context, row *Permission, _ bool) error {
 			if !permissionCode(row.Code) {
 				return errs.Field("body.code", "must be resource.action, resource.* or * (lower case)", row.Code)
@@ -485,16 +354,15 @@ func (m *Module) roleRoutes(s *api.Server) {
 		}})
 
 	api.RegisterCRUD(s, api.CRUD[RolePermission]{Table: m.rolePerms, Path: "/role-permissions", Tag: "Roles", Singular: "role-permission",
-		Permission: "role", Auth: writers(), Disable: []api.Route{api.RouteReplace, api.RoutePatch, api.RouteUpdateBy}})
+		Permission: PermRole, Auth: writers(), Disable: []api.Route{api.RouteReplace, api.RoutePatch, api.RouteUpdateBy}})
 
+	// Taking SUPER_ADMIN or ADMIN away is refused as granting it is: the Delete hook (setHooks)
+	// checks it one row at a time, so the bulk delete stays off.
 	api.RegisterCRUD(s, api.CRUD[UserRole]{Table: m.userRoles, Path: "/user-roles", Tag: "Roles", Singular: "user-role",
-		Permission: "role", Auth: writers(), Disable: []api.Route{api.RouteReplace, api.RoutePatch, api.RouteUpdateBy, api.RouteDelete, api.RouteDeleteBy},
+		Permission: PermRole, Auth: writers(), Disable: []api.Route{api.RouteReplace, api.RoutePatch, api.RouteUpdateBy, api.RouteDeleteBy},
 		Validate: func(ctx context.Context, row *UserRole, _ bool) error {
 			return checkGrant(ctx, "body.roleId", []auth.Role{auth.Role(row.RoleID)})
 		}})
-	guardedDelete(s, m.userRoles, "/user-roles", "user-role", "Roles", adminsOnly, func(ctx context.Context, r *UserRole) error {
-		return checkGrant(ctx, "path.id", []auth.Role{auth.Role(r.RoleID)})
-	})
 }
 
 func permissionCode(c string) bool {
@@ -510,7 +378,7 @@ func permissionCode(c string) bool {
 
 func (m *Module) organizerRoutes(s *api.Server) {
 	api.RegisterCRUD(s, api.CRUD[Organizer]{Table: m.organizers, Path: "/organizers", Tag: "Organizers", Singular: "organizer",
-		Permission: "organizer",
+		Permission: PermOrganizer,
 		Auth: map[api.Route]auth.Requirement{api.RouteCreate: adminsOnly, api.RouteDelete: adminsOnly, api.RouteDeleteBy: adminsOnly,
 			api.RouteRestore: adminsOnly},
 		Validate: func(_ context.Context, row *Organizer, _ bool) error {
@@ -531,19 +399,18 @@ func (m *Module) organizerRoutes(s *api.Server) {
 func (m *Module) employeeRoutes(s *api.Server) {
 	tags := []string{"Employees"}
 	api.RegisterCRUD(s, api.CRUD[Employee]{Table: m.employees, Path: "/employees", Tag: "Employees", Singular: "employee",
-		Permission: "employee", Disable: []api.Route{api.RouteCreate},
+		Permission: PermEmployee, Disable: []api.Route{api.RouteCreate},
 		Validate: func(_ context.Context, row *Employee, _ bool) error {
 			if row.Status != StatusActive && row.Status != StatusInactive {
 				return errs.Field("body.status", "must be ACTIVE or INACTIVE", row.Status)
 			}
-			m.accounts.forget(row.UserID)
 			return nil
 		}})
 	type employeeOut struct{ Body *EmployeeView }
 	api.Register(s, huma.Operation{OperationID: "create-employee", Method: http.MethodPost, Path: "/employees", Tags: tags,
 		Summary: "Create an employee with its account", DefaultStatus: http.StatusCreated, Errors: []int{409, 422},
 		Description: "The EmployeeService: one transaction creates the account (EMPLOYEE role, a user number), the employee and its merchants."},
-		auth.Requirement{Permission: "employee.write"}, func(ctx context.Context, in *struct{ Body NewEmployee }) (*employeeOut, error) {
+		auth.Requirement{Permission: PermEmployeeWrite}, func(ctx context.Context, in *struct{ Body NewEmployee }) (*employeeOut, error) {
 			v, err := m.CreateEmployee(ctx, in.Body)
 			if err != nil {
 				return nil, err
@@ -551,17 +418,17 @@ func (m *Module) employeeRoutes(s *api.Server) {
 			return &employeeOut{Body: v}, nil
 		})
 	type merchantsBody struct {
-		MerchantIDs []id.ID `json:"merchantIds,omitempty"`
+		MerchantIDs []id.ID `json:"merchantIds,omitempty" openapi:"required"`
 	}
 	api.Register(s, huma.Operation{OperationID: "set-employee-merchants", Method: http.MethodPut, Path: "/employees/{id}/merchants", Tags: tags,
 		Summary: "Set the merchants an employee works at", Errors: []int{404}},
-		auth.Requirement{Permission: "employee.write"}, func(ctx context.Context, in *struct {
+		auth.Requirement{Permission: PermEmployeeWrite}, func(ctx context.Context, in *struct {
 			api.IDParam
 			Body merchantsBody
 		}) (*employeeOut, error) {
-			eid, err := id.Parse(in.ID)
+			eid, err := api.PathID(in.ID)
 			if err != nil {
-				return nil, errs.Field("path.id", "must be a decimal id", in.ID)
+				return nil, err
 			}
 			v, err := m.SetMerchants(ctx, eid, in.Body.MerchantIDs)
 			if err != nil {
@@ -571,7 +438,7 @@ func (m *Module) employeeRoutes(s *api.Server) {
 		})
 	type pinBody struct {
 		MerchantID id.ID  `json:"merchantId,omitempty"`
-		PIN        string `json:"pin,omitempty" doc:"4 to 6 digits, not 1111 nor 1234"`
+		PIN        string `json:"pin,omitempty" openapi:"required" doc:"4 to 6 digits, not 1111 nor 1234"`
 	}
 	api.Register(s, huma.Operation{OperationID: "set-employee-pin", Method: http.MethodPut, Path: "/employees/{id}/pin", Tags: tags,
 		Summary: "Set an employee's PIN at one of its merchants", DefaultStatus: http.StatusNoContent, Errors: []int{404},
@@ -580,9 +447,9 @@ func (m *Module) employeeRoutes(s *api.Server) {
 			api.IDParam
 			Body pinBody
 		}) (*noContent, error) {
-			eid, err := id.Parse(in.ID)
+			eid, err := api.PathID(in.ID)
 			if err != nil {
-				return nil, errs.Field("path.id", "must be a decimal id", in.ID)
+				return nil, err
 			}
 			if err := m.SetPIN(ctx, eid, in.Body.MerchantID, in.Body.PIN); err != nil {
 				return nil, err

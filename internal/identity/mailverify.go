@@ -5,17 +5,14 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math/big"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/banapos/bana/internal/platform/mail"
@@ -73,88 +70,6 @@ func newToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-const verificationColumns = `id, user_id, email, code_hash, code_expires_at, attempts, token_hash, token_expires_at,
-	sends, window_started_at, last_sent_at, locked_until, verified_at`
-
-// loadVerification reads one row, locked for the transaction of ctx; nil when there is none.
-func (m *Module) loadVerification(ctx context.Context, where string, arg any) (*verificationRow, error) {
-	q := "SELECT " + verificationColumns + " FROM mail_verifications WHERE " + where
-	if m.db.Dialect == db.Postgres {
-		q += " FOR UPDATE"
-	}
-	var r verificationRow
-	var tokenHash sql.NullString
-	var codeExp, tokenExp, window, last, locked, verified sql.NullTime
-	err := m.queryRow(ctx, true, q, arg).Scan(&r.id, &r.userID, &r.email, &r.CodeHash, &codeExp, &r.Attempts, &tokenHash,
-		&tokenExp, &r.Sends, &window, &last, &locked, &verified)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, db.Classify(err)
-	}
-	r.TokenHash = tokenHash.String
-	r.CodeExpiresAt, r.TokenExpiresAt, r.WindowStart = codeExp.Time.UTC(), tokenExp.Time.UTC(), window.Time.UTC()
-	r.LastSentAt, r.LockedUntil = last.Time.UTC(), locked.Time.UTC()
-	for _, t := range []*time.Time{&r.CodeExpiresAt, &r.TokenExpiresAt, &r.WindowStart, &r.LastSentAt, &r.LockedUntil} {
-		if t.Year() <= 1 {
-			*t = time.Time{}
-		}
-	}
-	if verified.Valid {
-		t := verified.Time.UTC()
-		r.VerifiedAt = &t
-	}
-	return &r, nil
-}
-
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UTC()
-}
-
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-func (m *Module) saveVerification(ctx context.Context, r *verificationRow) error {
-	now := m.now()
-	var verified any
-	if r.VerifiedAt != nil {
-		verified = r.VerifiedAt.UTC()
-	}
-	args := []any{int64(r.userID), r.email, r.CodeHash, nullTime(r.CodeExpiresAt), r.Attempts, nullString(r.TokenHash),
-		nullTime(r.TokenExpiresAt), r.Sends, nullTime(r.WindowStart), nullTime(r.LastSentAt), nullTime(r.LockedUntil), verified, now}
-	if r.isNew {
-		_, err := m.exec(ctx, `INSERT INTO mail_verifications (user_id, email, code_hash, code_expires_at, attempts, token_hash,
-			token_expires_at, sends, window_started_at, last_sent_at, locked_until, verified_at, updated_at, id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, int64(r.id), now)...)
-		r.isNew = false
-		return err
-	}
-	_, err := m.exec(ctx, `UPDATE mail_verifications SET user_id = ?, email = ?, code_hash = ?, code_expires_at = ?, attempts = ?,
-		token_hash = ?, token_expires_at = ?, sends = ?, window_started_at = ?, last_sent_at = ?, locked_until = ?, verified_at = ?,
-		updated_at = ? WHERE id = ?`, append(args, int64(r.id))...)
-	return err
-}
-
-// emailOf returns the user's email address (the first one) and whether it is verified.
-func (m *Module) emailOf(ctx context.Context, userID id.ID) (string, bool, error) {
-	var email string
-	var verified bool
-	err := m.queryRow(ctx, false, "SELECT value, verified_at IS NOT NULL FROM user_identifiers WHERE user_id = ? AND scheme = 'EMAIL' ORDER BY created_at, value LIMIT 1",
-		int64(userID)).Scan(&email, &verified)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, errs.New(errs.Rule, "this account has no email address to verify")
-	}
-	return email, verified, db.Classify(err)
-}
-
 // SendVerification is the MailVerificationService's send: it mails the user's email address a
 // fresh 6-digit code (10 minutes, 3 attempts) and a link with a 32-byte token (24 hours), both
 // stored only as hashes and both replacing any earlier ones. Mails to one address are at least
@@ -166,7 +81,7 @@ func (m *Module) SendVerification(ctx context.Context, userID id.ID) (*Verificat
 		return nil, err
 	}
 	if verified {
-		return nil, errAlreadyVerified
+		return nil, ErrAlreadyVerified
 	}
 	code, token := newCode(), newToken()
 	now := m.now()
@@ -174,7 +89,7 @@ func (m *Module) SendVerification(ctx context.Context, userID id.ID) (*Verificat
 	var prev verification
 	err = m.db.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		if row, err = m.loadVerification(ctx, "email = ?", email); err != nil {
+		if row, err = m.verificationByEmail(ctx, email); err != nil {
 			return err
 		}
 		if row == nil {
@@ -190,33 +105,32 @@ func (m *Module) SendVerification(ctx context.Context, userID id.ID) (*Verificat
 			return err
 		}
 		row.sent(now, m.codeHash(email, code), tokenHash(token))
-		return m.saveVerification(ctx, row)
+		return m.saveVerification(ctx, row, now)
 	})
 	if err != nil {
 		return nil, err
 	}
 	if err := m.mailer.Send(ctx, m.verificationMail(ctx, userID, email, code, token)); err != nil {
-		m.log.Error("identity: verification mail failed", "user", userID, "error", err)
+		m.log.ErrorContext(ctx, "identity: verification mail failed", "user", userID, "error", err)
 		undo := m.db.InTx(context.WithoutCancel(ctx), func(ctx context.Context) error {
-			cur, err := m.loadVerification(ctx, "id = ?", int64(row.id))
+			cur, err := m.verificationByID(ctx, row.id)
 			if err != nil || cur == nil || cur.TokenHash != tokenHash(token) {
 				return err
 			}
 			cur.verification = prev
-			return m.saveVerification(ctx, cur)
+			return m.saveVerification(ctx, cur, m.now())
 		})
 		if undo != nil {
-			m.log.Error("identity: undoing a failed verification mail", "error", undo)
+			m.log.ErrorContext(ctx, "identity: undoing a failed verification mail", "error", undo)
 		}
-		return nil, errs.Wrap(errs.Unavailable, "the verification mail could not be sent; try again", err)
+		return nil, errs.Wrap(ErrMailFailed.Kind, ErrMailFailed.Message, err)
 	}
 	return &VerificationStatus{Email: email, CodeExpiresAt: row.CodeExpiresAt, LinkExpiresAt: row.TokenExpiresAt,
 		ResendAvailableAt: now.Add(ResendCooldown), ResendsLeft: row.resendsLeft(now)}, nil
 }
 
 func (m *Module) verificationMail(ctx context.Context, userID id.ID, email, code, token string) mail.Message {
-	name := ""
-	_ = m.queryRow(ctx, false, "SELECT display_name FROM user_profiles WHERE user_id = ?", int64(userID)).Scan(&name)
+	name := m.displayName(ctx, userID)
 	link := m.opts.VerifyURL
 	if link == "" {
 		link = "http://localhost:8080/api/auth/verify-email"
@@ -252,25 +166,26 @@ func (m *Module) ConfirmCode(ctx context.Context, userID id.ID, code string) (*V
 		return nil, err
 	}
 	if verified {
-		return nil, errAlreadyVerified
+		return nil, ErrAlreadyVerified
 	}
 	var refusal error
 	err = m.db.InTx(ctx, func(ctx context.Context) error {
-		row, err := m.loadVerification(ctx, "email = ?", email)
+		row, err := m.verificationByEmail(ctx, email)
 		if err != nil {
 			return err
 		}
 		if row == nil || row.userID != userID {
-			refusal = errNoCode
+			refusal = ErrNoCode
 			return nil
 		}
+		now := m.now()
 		match := hmac.Equal([]byte(m.codeHash(email, code)), []byte(row.CodeHash))
-		refusal = row.confirmCode(m.now(), match)
-		if err := m.saveVerification(ctx, row); err != nil {
+		refusal = row.confirmCode(now, match)
+		if err := m.saveVerification(ctx, row, now); err != nil {
 			return err
 		}
 		if refusal == nil {
-			return m.markVerified(ctx, userID, email)
+			return m.markVerified(ctx, userID, email, now)
 		}
 		return nil
 	})
@@ -292,22 +207,23 @@ func (m *Module) ConfirmToken(ctx context.Context, token string) (*Verified, err
 	var out *Verified
 	var refusal error
 	err := m.db.InTx(ctx, func(ctx context.Context) error {
-		row, err := m.loadVerification(ctx, "token_hash = ?", tokenHash(token))
+		row, err := m.verificationByToken(ctx, tokenHash(token))
 		if err != nil {
 			return err
 		}
 		if row == nil {
-			refusal = errBadToken
+			refusal = ErrBadLink
 			return nil
 		}
-		if refusal = row.confirmToken(m.now()); refusal != nil {
+		now := m.now()
+		if refusal = row.confirmToken(now); refusal != nil {
 			return nil
 		}
-		if err := m.saveVerification(ctx, row); err != nil {
+		if err := m.saveVerification(ctx, row, now); err != nil {
 			return err
 		}
 		out = &Verified{UserID: row.userID, Email: row.email, Verified: true}
-		return m.markVerified(ctx, row.userID, row.email)
+		return m.markVerified(ctx, row.userID, row.email, now)
 	})
 	if err != nil {
 		return nil, err
@@ -315,9 +231,8 @@ func (m *Module) ConfirmToken(ctx context.Context, token string) (*Verified, err
 	return out, refusal
 }
 
-func (m *Module) markVerified(ctx context.Context, userID id.ID, email string) error {
+// markVerified marks the user's email verified, and drops its cached account.
+func (m *Module) markVerified(ctx context.Context, userID id.ID, email string, now time.Time) error {
 	m.accounts.forget(userID)
-	_, err := m.exec(ctx, "UPDATE user_identifiers SET verified_at = ?, updated_at = ? WHERE user_id = ? AND scheme = 'EMAIL' AND value = ?",
-		m.now(), m.now(), int64(userID), email)
-	return err
+	return m.setEmailVerified(ctx, userID, email, now)
 }

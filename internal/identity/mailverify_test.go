@@ -45,7 +45,7 @@ func TestEmailVerification(t *testing.T) {
 			e := apptest.Start(t, tg, vars(srv.Vars()))
 
 			// Sign-up mails a code and a link at once.
-			s := signUp(t, e, map[string]any{"email": "Mai@Example.VN", "displayName": "Mai"})
+			s := e.SignUp(map[string]any{"email": "Mai@Example.VN", "displayName": "Mai"})
 			tok := token(s)
 			code, link := verificationMail(t, srv, "mai@example.vn")
 			// Stored hashed: neither the code nor the token is in the table.
@@ -107,14 +107,14 @@ func TestEmailVerification(t *testing.T) {
 			e.Must(409, apptest.Request{Method: "POST", Path: "/auth/verify-email/send", Token: tok})
 
 			// Another account verifies with the code.
-			s2 := signUp(t, e, map[string]any{"email": "hoa@example.vn"})
+			s2 := e.SignUp(map[string]any{"email": "hoa@example.vn"})
 			code2, _ := verificationMail(t, srv, "hoa@example.vn")
 			v := e.Must(200, apptest.Request{Method: "POST", Path: "/auth/verify-email/confirm", Token: token(s2), Body: map[string]any{"code": code2}}).Map(t)
 			if v["verified"] != true {
 				t.Fatalf("code: %v", v)
 			}
 			// One user's code does not verify another: Mai's old code means nothing for a third.
-			s3 := signUp(t, e, map[string]any{"email": "lan@example.vn"})
+			s3 := e.SignUp(map[string]any{"email": "lan@example.vn"})
 			code3, _ := verificationMail(t, srv, "lan@example.vn")
 			other := code2
 			if other == code3 {
@@ -122,7 +122,7 @@ func TestEmailVerification(t *testing.T) {
 			}
 			e.Must(400, apptest.Request{Method: "POST", Path: "/auth/verify-email/confirm", Token: token(s3), Body: map[string]any{"code": other}})
 			// An account without an email has nothing to verify.
-			s4 := signUp(t, e, map[string]any{"username": "khong.email"})
+			s4 := e.SignUp(map[string]any{"username": "khong.email"})
 			e.Must(422, apptest.Request{Method: "POST", Path: "/auth/verify-email/send", Token: token(s4)})
 			e.Must(401, apptest.Request{Method: "POST", Path: "/auth/verify-email/send"})
 		})
@@ -150,7 +150,7 @@ func TestEmailVerificationMailFailure(t *testing.T) {
 	for _, tg := range dbtest.Targets(t) {
 		t.Run(tg.Name, func(t *testing.T) {
 			e := apptest.Start(t, tg, vars(map[string]string{"APP_ENV_MAIL_HOST": "127.0.0.1", "APP_ENV_MAIL_PORT": strconv.Itoa(port)}))
-			s := signUp(t, e, map[string]any{"email": "down@example.vn"})
+			s := e.SignUp(map[string]any{"email": "down@example.vn"})
 			for range 2 {
 				r := e.Must(503, apptest.Request{Method: "POST", Path: "/auth/verify-email/send", Token: token(s)})
 				if !strings.Contains(string(r.Body), "could not be sent") {

@@ -14,6 +14,23 @@ const (
 	StatusInactive = "INACTIVE" // organizers and employees
 )
 
+// Locales a profile may have; new accounts get LocaleVI.
+const (
+	LocaleVI = "vi"
+	LocaleEN = "en"
+)
+
+// MerchantTypes of the document, the default first: a seller picks one at sign-up, and commerce
+// sets its first merchant up with it (SellerRegistered).
+var MerchantTypes = []string{"DEFAULT", "TICKET", "FNB", "THEATER"}
+
+// TokenType is the type of every token identity issues (RFC 6750).
+const TokenType = "Bearer"
+
+// tokenKindExternal marks a row of access_tokens that records the sign-out of a token identity
+// did not issue (its other rows have the principal's kind: auth.KindUser or auth.KindPIN).
+const tokenKindExternal = "external"
+
 // User is an account. Its identifiers, profile, credential and roles live in their own tables.
 type User struct {
 	bun.BaseModel `bun:"table:users" json:"-"`

@@ -101,13 +101,15 @@ func CheckPIN(loc, pin string) error {
 
 // hasher hashes and checks secrets (passwords, PINs) with bcrypt at one cost. dummy is a hash of
 // that cost that matches nothing anyone can type, checked when there is no account so that a
-// wrong identifier costs the same time as a wrong password.
+// wrong identifier costs the same work as a wrong password. compared, when set, is told of every
+// comparison with the cost of the hash compared (Options.Compared).
 type hasher struct {
-	cost  int
-	dummy []byte
+	cost     int
+	dummy    []byte
+	compared func(cost int)
 }
 
-func newHasher(cost int) (*hasher, error) {
+func newHasher(cost int, compared func(cost int)) (*hasher, error) {
 	if cost < bcrypt.MinCost || cost > bcrypt.MaxCost {
 		return nil, errors.New("identity: bcrypt cost out of range")
 	}
@@ -115,7 +117,7 @@ func newHasher(cost int) (*hasher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &hasher{cost: cost, dummy: d}, nil
+	return &hasher{cost: cost, dummy: d, compared: compared}, nil
 }
 
 func (h *hasher) hash(secret string) (string, error) {
@@ -123,13 +125,18 @@ func (h *hasher) hash(secret string) (string, error) {
 	return string(b), err
 }
 
-// check compares secret with hash, or with the dummy when hash is empty (and then fails).
+// check compares secret with hash, or with the dummy when hash is empty (and then fails): one
+// bcrypt comparison either way.
 func (h *hasher) check(hash, secret string) bool {
+	against := []byte(hash)
 	if hash == "" {
-		_ = bcrypt.CompareHashAndPassword(h.dummy, []byte(secret))
-		return false
+		against = h.dummy
 	}
-	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(secret)) == nil
+	if h.compared != nil {
+		c, _ := bcrypt.Cost(against)
+		h.compared(c)
+	}
+	return bcrypt.CompareHashAndPassword(against, []byte(secret)) == nil && hash != ""
 }
 
 // stale reports whether a hash was made at a lower cost than the current one and should be

@@ -95,7 +95,7 @@ func TestPINPolicy(t *testing.T) {
 }
 
 func TestHasher(t *testing.T) {
-	h, err := newHasher(bcrypt.MinCost)
+	h, err := newHasher(bcrypt.MinCost, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestHasher(t *testing.T) {
 	if c, _ := bcrypt.Cost(h.dummy); c != bcrypt.MinCost {
 		t.Fatalf("dummy hash cost %d", c)
 	}
-	higher, _ := newHasher(bcrypt.MinCost + 1)
+	higher, _ := newHasher(bcrypt.MinCost+1, nil)
 	if !higher.stale(hash) || h.stale(hash) {
 		t.Fatal("stale: a hash below the current cost must be redone, one at it must not")
 	}
@@ -117,7 +117,7 @@ func TestHasher(t *testing.T) {
 	if h.stale(string(lower)) {
 		t.Fatal("stale: the cost must never go down")
 	}
-	if _, err := newHasher(3); err == nil {
+	if _, err := newHasher(3, nil); err == nil {
 		t.Fatal("cost 3 accepted")
 	}
 }

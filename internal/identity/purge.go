@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/jobs"
 	"github.com/riverqueue/river"
 )
@@ -19,7 +20,9 @@ type purgeWorker struct {
 	m *Module
 }
 
+// Work purges as the system: a job has no caller.
 func (w *purgeWorker) Work(ctx context.Context, _ *river.Job[purgeArgs]) error {
+	ctx = auth.System(ctx)
 	_, err := w.m.Purge(ctx)
 	return err
 }
@@ -27,7 +30,7 @@ func (w *purgeWorker) Work(ctx context.Context, _ *river.Job[purgeArgs]) error {
 func (m *Module) registerJobs(j *jobs.Client) {
 	jobs.Register(j, &purgeWorker{m: m})
 	j.Periodic(time.Hour, func() river.JobArgs { return purgeArgs{} },
-		&river.InsertOpts{Queue: jobs.QueueIdentity, UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}, false)
+		&river.InsertOpts{Queue: Queue, UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}, false)
 }
 
 // Purged counts what a purge deleted.
@@ -39,15 +42,6 @@ type Purged struct {
 // link, lockout and resend window have all passed without a verification.
 func (m *Module) Purge(ctx context.Context) (Purged, error) {
 	now := m.now()
-	var p Purged
-	var err error
-	if p.Tokens, err = m.exec(ctx, "DELETE FROM access_tokens WHERE expires_at < ?", now); err != nil {
-		return p, err
-	}
-	if p.Throttles, err = m.exec(ctx, "DELETE FROM sign_in_throttles WHERE window_ends_at < ?", now.UnixMilli()); err != nil {
-		return p, err
-	}
-	p.Verifications, err = m.exec(ctx, `DELETE FROM mail_verifications WHERE verified_at IS NULL AND last_sent_at < ?
-		AND (locked_until IS NULL OR locked_until < ?)`, now.Add(-ResendWindow-time.Hour), now)
-	return p, err
+	// An hour past the resend window, a row's limits no longer hold anything back.
+	return m.purgeExpired(ctx, now, now.Add(-ResendWindow-time.Hour))
 }

@@ -13,7 +13,8 @@ import (
 // SUPER_ADMIN and ADMIN hold every permission whatever the table says (auth.Principal.Can).
 // ORGANIZER_OWNER holds "*", confined to its organizer by the tenant scope. OPERATOR sees every
 // tenant (support work) but only reads. EMPLOYEE gets what a cashier, waiter or kitchen hand
-// needs at a terminal, within its merchants.
+// needs at a terminal, within its merchants: pricing.read to quote a cart as it is rung up
+// (docs/pricing.md), not pricing.write.
 var DefaultPermissions = map[auth.Role][]string{
 	auth.SuperAdmin:     {"*"},
 	auth.Admin:          {"*"},
@@ -25,7 +26,7 @@ var DefaultPermissions = map[auth.Role][]string{
 	},
 	auth.Employee: {
 		"sale.*", "shift.*", "kitchen.*", "catalog.read", "product.read", "merchant.read",
-		"inventory.read", "configuration.read",
+		"inventory.read", "pricing.read", "configuration.read",
 	},
 }
 

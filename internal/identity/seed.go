@@ -2,11 +2,8 @@ package identity
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 
 	"github.com/banapos/bana/internal/platform/auth"
-	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
 )
@@ -35,17 +32,14 @@ func (m *Module) SeedOrganizer(ctx context.Context, in OrganizerSeed) (SeededOrg
 	if err != nil {
 		return SeededOrganizer{}, errs.Field("email", err.Error(), in.Email)
 	}
-	var uid int64
-	var org sql.NullInt64
-	err = m.queryRow(ctx, false, `SELECT u.id, u.organizer_id FROM user_identifiers i
-		JOIN users u ON u.id = i.user_id AND u.deleted_at IS NULL WHERE i.scheme = ? AND i.value = ?`, string(Email), email).Scan(&uid, &org)
+	uid, org, found, err := m.accountByEmail(ctx, email)
 	switch {
-	case err == nil && org.Valid:
-		return SeededOrganizer{OrganizerID: id.ID(org.Int64), OwnerID: id.ID(uid)}, nil
-	case err == nil:
+	case err != nil:
+		return SeededOrganizer{}, err
+	case found && org != 0:
+		return SeededOrganizer{OrganizerID: org, OwnerID: uid}, nil
+	case found:
 		return SeededOrganizer{}, errs.Newf(errs.Conflict, "the account %s exists but belongs to no organizer", email)
-	case !errors.Is(err, sql.ErrNoRows):
-		return SeededOrganizer{}, db.Classify(err)
 	}
 	p, err := m.prepare(NewUser{Identifiers: []IdentifierInput{{Scheme: Email, Value: email, loc: "email"}}, Password: in.Password,
 		PasswordLoc: "password", Profile: Profile{DisplayName: in.DisplayName}, Roles: []auth.Role{auth.OrganizerOwner}})
@@ -55,15 +49,14 @@ func (m *Module) SeedOrganizer(ctx context.Context, in OrganizerSeed) (SeededOrg
 	p.organizerID = m.ids.Next()
 	err = m.db.InTx(ctx, func(ctx context.Context) error {
 		now := m.now()
-		if _, err := m.exec(ctx, "INSERT INTO organizers (id, name, owner_id, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-			int64(p.organizerID), in.OrganizerName, int64(p.id), StatusActive, now, now); err != nil {
+		if err := m.insertOrganizer(ctx, p.organizerID, in.OrganizerName, p.id, now); err != nil {
 			return err
 		}
-		if err := m.insert(ctx, p); err != nil {
+		if err := m.insertUser(ctx, p, now); err != nil {
 			return err
 		}
 		// The seed's owner is its own witness: its email needs no verification mail.
-		return m.markVerified(ctx, p.id, email)
+		return m.markVerified(ctx, p.id, email, now)
 	})
 	if err != nil {
 		return SeededOrganizer{}, err
@@ -78,15 +71,13 @@ func (m *Module) SeedEmployee(ctx context.Context, in NewEmployee) (*EmployeeVie
 	if in.Code == "" {
 		return nil, false, errs.Field("code", "is required to seed an employee", nil)
 	}
-	var empID int64
-	err := m.queryRow(ctx, false, "SELECT id FROM employees WHERE organizer_id = ? AND code = ? AND deleted_at IS NULL",
-		int64(in.OrganizerID), in.Code).Scan(&empID)
+	empID, err := m.employeeByCode(ctx, in.OrganizerID, in.Code)
 	switch {
-	case err == nil:
-		v, err := m.EmployeeView(ctx, id.ID(empID))
+	case err != nil:
+		return nil, false, err
+	case empID != 0:
+		v, err := m.EmployeeView(ctx, empID)
 		return v, false, err
-	case !errors.Is(err, sql.ErrNoRows):
-		return nil, false, db.Classify(err)
 	}
 	v, err := m.CreateEmployee(ctx, in)
 	return v, err == nil, err

@@ -4,12 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/banapos/bana/internal/platform/db"
+	"github.com/banapos/bana/internal/platform/clock"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -19,30 +20,63 @@ type Limit struct {
 	Window time.Duration
 }
 
-// Sign-in limits. A locked identifier or address waits for the end of its window.
+// Sign-in limits (docs/decisions/0006-sign-in-lockout.md). Every password check counts against
+// them, whether it comes from POST /auth/sign-in or HTTP Basic on any route. A limit that trips
+// holds until the end of its window.
 var (
-	IdentifierLimit = Limit{Max: 5, Window: 15 * time.Minute}  // per identifier, any address
-	AddressLimit    = Limit{Max: 30, Window: 15 * time.Minute} // per client address, any identifier
-	PINLimit        = Limit{Max: 5, Window: 15 * time.Minute}  // per employee and merchant
-	PINCallerLimit  = Limit{Max: 20, Window: 15 * time.Minute} // per terminal session or address
+	// PairLimit is the guesser's lockout: attempts at one identifier from one client address. It
+	// locks that address out of that account, not the account's owner elsewhere.
+	PairLimit = Limit{Max: 5, Window: 15 * time.Minute}
+	// AddressLimit is attempts from one client address at any identifiers: one address cannot
+	// spray a password across accounts.
+	AddressLimit = Limit{Max: 30, Window: 15 * time.Minute}
+	// IdentifierLimit is attempts at one identifier from all addresses: guesses from many
+	// addresses at once. Past it the account is not locked: an address gets only its first
+	// attempt at it in its pair window, so the owner signing in from an address that has not been
+	// failing gets in, and each address of a distributed guesser gets one guess, not five.
+	IdentifierLimit = Limit{Max: 20, Window: 15 * time.Minute}
+	// PasswordChangeLimit is attempts at the current password per user (the caller is signed in).
+	PasswordChangeLimit = Limit{Max: 5, Window: 15 * time.Minute}
+	PINLimit            = Limit{Max: 5, Window: 15 * time.Minute}  // per employee and merchant
+	PINCallerLimit      = Limit{Max: 20, Window: 15 * time.Minute} // per terminal session or address
 )
 
 // Decision is the answer of a limiter.
 type Decision struct {
 	Allowed    bool
-	Count      int
-	RetryAfter time.Duration
+	Count      int           // attempts in the window, this one included
+	Left       time.Duration // until the window ends
+	RetryAfter time.Duration // when not allowed: how long to wait (at least a second)
+}
+
+// Window is a key's count as it stands: attempts in its current window (0 when it has none) and
+// the time until that window ends.
+type Window struct {
+	Hits int
+	Left time.Duration
 }
 
 // Limiter counts attempts per key. Take counts one and says whether it is within the limit;
-// Give returns one (a success should not use up an address's allowance); Clear forgets the key.
-// Counting the attempt before it is made, in one atomic step, means parallel guesses cannot slip
-// past the limit.
+// Give returns one (a success should not use up an address's allowance); Clear forgets the key;
+// Peek reads keys' counts without counting. Counting the attempt before it is made, in one
+// atomic step, means parallel guesses cannot slip past the limit.
 type Limiter interface {
 	Take(ctx context.Context, key string, l Limit) (Decision, error)
 	Give(ctx context.Context, key string) error
 	Clear(ctx context.Context, key string) error
+	Peek(ctx context.Context, keys ...string) ([]Window, error)
 }
+
+// Throttle buckets: what a counter counts, the first part of its key (and so of its row in
+// sign_in_throttles or its Redis key).
+const (
+	bucketSignInIdentifier = "signin-id"   // sign-in attempts per identifier
+	bucketSignInPair       = "signin-pair" // sign-in attempts per identifier and client address
+	bucketSignInAddress    = "signin-ip"   // sign-in attempts per client address
+	bucketPasswordChange   = "chpw"        // password changes per user
+	bucketPIN              = "pin"         // PINs per employee and merchant
+	bucketPINCaller        = "pin-caller"  // wrong PINs per terminal session
+)
 
 // throttleKey makes a bounded key that does not store the identifier or address in clear.
 func throttleKey(parts ...string) string {
@@ -50,63 +84,57 @@ func throttleKey(parts ...string) string {
 	return parts[0] + ":" + hex.EncodeToString(h[:16])
 }
 
-// dbLimiter keeps counters in sign_in_throttles, one conditional upsert per attempt.
-type dbLimiter struct {
-	db  *db.DB
-	now func() time.Time
-}
-
-func (l *dbLimiter) Take(ctx context.Context, key string, lim Limit) (Decision, error) {
-	now := l.now().UnixMilli()
-	end := now + lim.Window.Milliseconds()
-	var hits int
-	var windowEnd int64
-	err := l.db.Raw(ctx, true).QueryRowContext(ctx, l.db.Rebind(`INSERT INTO sign_in_throttles (bucket, hits, window_ends_at)
-		VALUES (?, 1, ?)
-		ON CONFLICT (bucket) DO UPDATE SET
-			hits = CASE WHEN sign_in_throttles.window_ends_at <= ? THEN 1 ELSE sign_in_throttles.hits + 1 END,
-			window_ends_at = CASE WHEN sign_in_throttles.window_ends_at <= ? THEN excluded.window_ends_at ELSE sign_in_throttles.window_ends_at END
-		RETURNING hits, window_ends_at`), key, end, now, now).Scan(&hits, &windowEnd)
-	if err != nil {
-		return Decision{}, db.Classify(err)
-	}
-	return decide(hits, lim, time.Duration(windowEnd-now)*time.Millisecond), nil
-}
-
-func (l *dbLimiter) Give(ctx context.Context, key string) error {
-	_, err := l.db.Raw(ctx, true).ExecContext(ctx, l.db.Rebind(
-		"UPDATE sign_in_throttles SET hits = hits - 1 WHERE bucket = ? AND hits > 0"), key)
-	return db.Classify(err)
-}
-
-func (l *dbLimiter) Clear(ctx context.Context, key string) error {
-	_, err := l.db.Raw(ctx, true).ExecContext(ctx, l.db.Rebind("DELETE FROM sign_in_throttles WHERE bucket = ?"), key)
-	return db.Classify(err)
-}
-
 func decide(hits int, l Limit, left time.Duration) Decision {
-	d := Decision{Allowed: hits <= l.Max, Count: hits}
+	d := Decision{Allowed: hits <= l.Max, Count: hits, Left: left}
 	if !d.Allowed {
 		d.RetryAfter = max(left, time.Second)
 	}
 	return d
 }
 
-// takeScript increments a counter and starts its window on the first hit, atomically.
+// takeScript counts an attempt in a hash {n: hits, e: end of the window in Unix milliseconds}:
+// a window that ended by now (ARGV[1], the module's clock, as the database limiter reads it)
+// starts again at 1. The key expires with its window. A key of another type (a counter of an
+// older version) is replaced.
 var takeScript = redis.NewScript(`
-local n = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if n == 1 or ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
+local now = tonumber(ARGV[1])
+if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then redis.call('DEL', KEYS[1]) end
+local n = 1
+local e = tonumber(redis.call('HGET', KEYS[1], 'e') or '0')
+if e <= now then
+  e = now + tonumber(ARGV[2])
+  redis.call('HSET', KEYS[1], 'n', 1, 'e', e)
+else
+  n = redis.call('HINCRBY', KEYS[1], 'n', 1)
 end
-return {n, ttl}
+redis.call('PEXPIRE', KEYS[1], e - now)
+return {n, e - now}
 `)
 
 var giveScript = redis.NewScript(`
-local n = tonumber(redis.call('GET', KEYS[1]) or '0')
-if n > 0 then redis.call('DECR', KEYS[1]) end
+if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return 0 end
+local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
+if n > 0 then redis.call('HINCRBY', KEYS[1], 'n', -1) end
 return 0
+`)
+
+// peekScript returns, for each key, its hits and the milliseconds left in its window, or 0 and
+// 0 when its window ended by now (ARGV[1]).
+var peekScript = redis.NewScript(`
+local now = tonumber(ARGV[1])
+local out = {}
+for i, k in ipairs(KEYS) do
+  local n, e = 0, 0
+  if redis.call('TYPE', k).ok == 'hash' then
+    e = tonumber(redis.call('HGET', k, 'e') or '0')
+    if e > now then n = tonumber(redis.call('HGET', k, 'n') or '0') else e = now end
+  else
+    e = now
+  end
+  out[2*i-1] = n
+  out[2*i] = e - now
+end
+return out
 `)
 
 // redisLimiter keeps counters in Redis (APP_ENV_CACHE_REDIS_*), which every process shares.
@@ -117,6 +145,7 @@ type redisLimiter struct {
 	prefix   string
 	fallback Limiter
 	log      *slog.Logger
+	clock    clock.Clock
 
 	mu        sync.Mutex
 	downUntil time.Time
@@ -128,25 +157,26 @@ const redisPause = 30 * time.Second
 func (l *redisLimiter) up() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return time.Now().After(l.downUntil)
+	return l.clock.Now().After(l.downUntil)
 }
 
-func (l *redisLimiter) failed(err error) {
+func (l *redisLimiter) failed(ctx context.Context, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if time.Now().After(l.downUntil) {
-		l.log.Warn("identity: Redis is unreachable; sign-in throttling falls back to the database", "error", err, "retry_in", redisPause)
+	now := l.clock.Now()
+	if now.After(l.downUntil) {
+		l.log.WarnContext(ctx, "identity: Redis is unreachable; sign-in throttling falls back to the database", "error", err, "retry_in", redisPause)
 	}
-	l.downUntil = time.Now().Add(redisPause)
+	l.downUntil = now.Add(redisPause)
 }
 
 func (l *redisLimiter) Take(ctx context.Context, key string, lim Limit) (Decision, error) {
 	if l.up() {
-		res, err := takeScript.Run(ctx, l.rdb, []string{l.prefix + key}, lim.Window.Milliseconds()).Int64Slice()
+		res, err := takeScript.Run(ctx, l.rdb, []string{l.prefix + key}, l.clock.Now().UnixMilli(), lim.Window.Milliseconds()).Int64Slice()
 		if err == nil && len(res) == 2 {
 			return decide(int(res[0]), lim, time.Duration(res[1])*time.Millisecond), nil
 		}
-		l.failed(err)
+		l.failed(ctx, err)
 	}
 	return l.fallback.Take(ctx, key, lim)
 }
@@ -157,7 +187,7 @@ func (l *redisLimiter) Give(ctx context.Context, key string) error {
 		if err == nil {
 			return nil
 		}
-		l.failed(err)
+		l.failed(ctx, err)
 	}
 	return l.fallback.Give(ctx, key)
 }
@@ -168,7 +198,29 @@ func (l *redisLimiter) Clear(ctx context.Context, key string) error {
 		if err == nil {
 			return nil
 		}
-		l.failed(err)
+		l.failed(ctx, err)
 	}
 	return l.fallback.Clear(ctx, key)
+}
+
+func (l *redisLimiter) Peek(ctx context.Context, keys ...string) ([]Window, error) {
+	if l.up() {
+		full := make([]string, len(keys))
+		for i, k := range keys {
+			full[i] = l.prefix + k
+		}
+		res, err := peekScript.Run(ctx, l.rdb, full, l.clock.Now().UnixMilli()).Int64Slice()
+		if err == nil && len(res) == 2*len(keys) {
+			out := make([]Window, len(keys))
+			for i := range out {
+				out[i] = Window{Hits: int(res[2*i]), Left: time.Duration(res[2*i+1]) * time.Millisecond}
+			}
+			return out, nil
+		}
+		if err == nil {
+			err = errors.New("identity: unexpected answer to the throttle peek")
+		}
+		l.failed(ctx, err)
+	}
+	return l.fallback.Peek(ctx, keys...)
 }

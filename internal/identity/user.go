@@ -2,14 +2,11 @@ package identity
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/banapos/bana/internal/platform/auth"
-	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
 )
@@ -25,8 +22,8 @@ type Profile struct {
 // IdentifierInput is an identifier as a client sends it, with where it came from in the request
 // (for error messages).
 type IdentifierInput struct {
-	Scheme Scheme `json:"scheme,omitempty" doc:"USERNAME, EMAIL, PHONE_NUMBER or NX_AUTH"`
-	Value  string `json:"value,omitempty"`
+	Scheme Scheme `json:"scheme,omitempty" openapi:"enum=USERNAME,EMAIL,PHONE_NUMBER,NX_AUTH" doc:"USERNAME, EMAIL, PHONE_NUMBER or NX_AUTH"`
+	Value  string `json:"value,omitempty" openapi:"required"`
 	loc    string
 }
 
@@ -54,11 +51,6 @@ type preparedUser struct {
 	roles       []auth.Role
 	organizerID id.ID
 	status      string
-}
-
-// conflict is a 409 that names the field.
-func conflict(loc, msg string, value any) error {
-	return &errs.E{Kind: errs.Conflict, Message: msg, Fields: []errs.FieldError{{Location: loc, Message: msg, Value: value}}}
 }
 
 // prepare checks and normalizes a new user and hashes its password: everything that needs no
@@ -117,9 +109,9 @@ func (m *Module) prepare(nu NewUser) (*preparedUser, error) {
 		return nil, errs.Field(pwLoc, "is required", nil)
 	}
 	if p.profile.Locale == "" {
-		p.profile.Locale = "vi"
+		p.profile.Locale = LocaleVI
 	}
-	if p.profile.Locale != "vi" && p.profile.Locale != "en" {
+	if p.profile.Locale != LocaleVI && p.profile.Locale != LocaleEN {
 		return nil, errs.Field("body.profile.locale", "must be vi or en", p.profile.Locale)
 	}
 	p.profile.DisplayName = strings.TrimSpace(p.profile.DisplayName)
@@ -139,66 +131,9 @@ func (m *Module) prepare(nu NewUser) (*preparedUser, error) {
 	return p, nil
 }
 
-// insert writes a prepared user in the transaction of ctx. An identifier someone else holds is a
-// 409 naming it; two concurrent sign-ups with one email cannot both pass, because the unique
-// index decides and ON CONFLICT DO NOTHING reports the loser without aborting the transaction.
-func (m *Module) insert(ctx context.Context, p *preparedUser) error {
-	now := m.now()
-	var org any
-	if p.organizerID != 0 {
-		org = int64(p.organizerID)
-	}
-	if _, err := m.exec(ctx, "INSERT INTO users (id, organizer_id, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-		int64(p.id), org, p.status, now, now); err != nil {
-		return err
-	}
-	for _, in := range p.identifiers {
-		n, err := m.exec(ctx, "INSERT INTO user_identifiers (id, user_id, scheme, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-			int64(m.ids.Next()), int64(p.id), string(in.Scheme), in.Value, now, now)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return conflict(in.loc, "is already in use by another account", in.Value)
-		}
-	}
-	for try := 0; ; try++ {
-		n, err := m.exec(ctx, "INSERT INTO user_identifiers (id, user_id, scheme, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-			int64(m.ids.Next()), int64(p.id), string(UserNumber), newUserNumber(), now, now)
-		if err != nil {
-			return err
-		}
-		if n == 1 {
-			break
-		}
-		if try == 20 {
-			return errs.New(errs.Internal, "could not draw a free user number")
-		}
-	}
-	if _, err := m.exec(ctx, "INSERT INTO user_profiles (id, user_id, display_name, first_name, last_name, locale, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		int64(m.ids.Next()), int64(p.id), p.profile.DisplayName, p.profile.FirstName, p.profile.LastName, p.profile.Locale, now, now); err != nil {
-		return err
-	}
-	if p.hash != "" {
-		if _, err := m.exec(ctx, "INSERT INTO user_credentials (user_id, password_hash, changed_at) VALUES (?, ?, ?)", int64(p.id), p.hash, now); err != nil {
-			return err
-		}
-	}
-	for i, r := range p.roles {
-		n, err := m.exec(ctx, "INSERT INTO user_roles (id, user_id, role_id, created_at, updated_at) SELECT ?, ?, id, ?, ? FROM roles WHERE code = ?",
-			int64(m.ids.Next()), int64(p.id), now, now, int(r))
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return errs.Field(fmt.Sprintf("body.roles[%d]", i), "is not a role", int(r))
-		}
-	}
-	return nil
-}
-
 // checkGrant refuses to let anyone but a SUPER_ADMIN (or the system: the CLI, jobs) hand out the
-// SUPER_ADMIN or ADMIN role, so an ADMIN cannot raise itself or others above its rank.
+// SUPER_ADMIN or ADMIN role, so an ADMIN cannot raise itself or others above its rank
+// (ErrGrantForbidden).
 func checkGrant(ctx context.Context, loc string, roles []auth.Role) error {
 	p := auth.From(ctx)
 	if p == nil || p.HasRole(auth.SuperAdmin) {
@@ -206,11 +141,27 @@ func checkGrant(ctx context.Context, loc string, roles []auth.Role) error {
 	}
 	for _, r := range roles {
 		if r == auth.SuperAdmin || r == auth.Admin {
-			return &errs.E{Kind: errs.Forbidden, Message: "only a SUPER_ADMIN may grant " + r.String(),
-				Fields: []errs.FieldError{{Location: loc, Message: "only a SUPER_ADMIN may grant " + r.String(), Value: r.String()}}}
+			return at(told(ErrGrantForbidden, "only a SUPER_ADMIN may grant "+r.String()), loc, r.String())
 		}
 	}
 	return nil
+}
+
+// roleCodes reads the codes of roles named by a client (body.roles), naming the one that is not
+// a role.
+func (m *Module) roleCodes(ctx context.Context, names []string) ([]auth.Role, error) {
+	var out []auth.Role
+	for i, n := range names {
+		code, err := m.roleCode(ctx, strings.ToUpper(strings.TrimSpace(n)))
+		if errs.KindOf(err) == errs.NotFound {
+			return nil, errs.Field(fmt.Sprintf("body.roles[%d]", i), "is not a role", n)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, code)
+	}
+	return out, nil
 }
 
 // CreateUser is the UserService: it creates the user, identifiers, profile, credential and
@@ -225,15 +176,15 @@ func (m *Module) CreateUser(ctx context.Context, nu NewUser) (*UserView, error) 
 	}
 	err = m.db.InTx(ctx, func(ctx context.Context) error {
 		if p.organizerID != 0 {
-			var n int
-			if err := m.queryRow(ctx, true, "SELECT count(*) FROM organizers WHERE id = ? AND deleted_at IS NULL", int64(p.organizerID)).Scan(&n); err != nil {
-				return db.Classify(err)
+			ok, err := m.organizerExists(ctx, p.organizerID)
+			if err != nil {
+				return err
 			}
-			if n == 0 {
-				return errs.Field("body.organizerId", "is not an organizer", p.organizerID)
+			if !ok {
+				return at(ErrNoOrganizer, "body.organizerId", p.organizerID)
 			}
 		}
-		return m.insert(ctx, p)
+		return m.insertUser(ctx, p, m.now())
 	})
 	if err != nil {
 		return nil, err
@@ -243,7 +194,7 @@ func (m *Module) CreateUser(ctx context.Context, nu NewUser) (*UserView, error) 
 
 // IdentifierView is an identifier as the API shows it.
 type IdentifierView struct {
-	Scheme   Scheme `json:"scheme"`
+	Scheme   Scheme `json:"scheme" openapi:"enum=USERNAME,EMAIL,PHONE_NUMBER,USER_NUMBER,NX_AUTH"`
 	Value    string `json:"value"`
 	Verified bool   `json:"verified"`
 }
@@ -251,7 +202,7 @@ type IdentifierView struct {
 // UserView is a user as the API shows it: who it is, how it signs in, what it may do, where.
 type UserView struct {
 	ID           id.ID            `json:"id"`
-	Status       string           `json:"status"`
+	Status       string           `json:"status" openapi:"enum=ACTIVE,BLOCKED"`
 	OrganizerID  *id.ID           `json:"organizerId,omitempty"`
 	EmployeeID   *id.ID           `json:"employeeId,omitempty"`
 	Identifiers  []IdentifierView `json:"identifiers"`
@@ -273,114 +224,6 @@ type account struct {
 	view        UserView
 }
 
-// loadAccount reads the user row with its profile and employee record (one query).
-func (m *Module) loadAccount(ctx context.Context, userID id.ID) (*account, error) {
-	var a account
-	var org, emp sql.NullInt64
-	var last sql.NullTime
-	var display, first, last2, locale sql.NullString
-	var empOK sql.NullBool
-	err := m.queryRow(ctx, false, `SELECT u.id, u.status, u.organizer_id, u.last_sign_in_at, u.created_at,
-			p.display_name, p.first_name, p.last_name, p.locale, e.id, e.status = 'ACTIVE' AND e.deleted_at IS NULL
-		FROM users u
-		LEFT JOIN user_profiles p ON p.user_id = u.id
-		LEFT JOIN employees e ON e.user_id = u.id
-		WHERE u.id = ? AND u.deleted_at IS NULL`, int64(userID)).Scan(
-		&a.id, &a.status, &org, &last, &a.view.CreatedAt, &display, &first, &last2, &locale, &emp, &empOK)
-	if err != nil {
-		return nil, db.Classify(err)
-	}
-	a.organizerID, a.employeeID, a.employeeOK = id.ID(org.Int64), id.ID(emp.Int64), empOK.Bool
-	v := &a.view
-	v.ID, v.Status = a.id, a.status
-	if org.Valid {
-		o := a.organizerID
-		v.OrganizerID = &o
-	}
-	if emp.Valid {
-		e := a.employeeID
-		v.EmployeeID = &e
-	}
-	if last.Valid {
-		t := last.Time.UTC()
-		v.LastSignInAt = &t
-	}
-	v.CreatedAt = v.CreatedAt.UTC()
-	v.Profile = Profile{DisplayName: display.String, FirstName: first.String, LastName: last2.String, Locale: locale.String}
-	rows, err := m.db.Raw(ctx, false).QueryContext(ctx, m.db.Rebind(
-		"SELECT scheme, value, verified_at IS NOT NULL FROM user_identifiers WHERE user_id = ? ORDER BY scheme, value"), int64(userID))
-	if err != nil {
-		return nil, db.Classify(err)
-	}
-	defer rows.Close()
-	v.Identifiers = []IdentifierView{}
-	for rows.Next() {
-		var iv IdentifierView
-		if err := rows.Scan(&iv.Scheme, &iv.Value, &iv.Verified); err != nil {
-			return nil, db.Classify(err)
-		}
-		v.Identifiers = append(v.Identifiers, iv)
-	}
-	return &a, db.Classify(rows.Err())
-}
-
-// grants reads the user's roles (highest first) and effective permissions.
-func (m *Module) grants(ctx context.Context, userID id.ID) (roles []auth.Role, names, perms []string, err error) {
-	rows, err := m.db.Raw(ctx, false).QueryContext(ctx, m.db.Rebind(`SELECT r.code, r.name, p.code
-		FROM user_roles ur
-		JOIN roles r ON r.id = ur.role_id
-		LEFT JOIN role_permissions rp ON rp.role_id = r.id
-		LEFT JOIN permissions p ON p.id = rp.permission_id
-		WHERE ur.user_id = ?
-		ORDER BY r.code DESC`), int64(userID))
-	if err != nil {
-		return nil, nil, nil, db.Classify(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var code int
-		var name string
-		var perm sql.NullString
-		if err := rows.Scan(&code, &name, &perm); err != nil {
-			return nil, nil, nil, db.Classify(err)
-		}
-		if !slices.Contains(roles, auth.Role(code)) {
-			roles = append(roles, auth.Role(code))
-			names = append(names, name)
-		}
-		if perm.Valid && !slices.Contains(perms, perm.String) {
-			perms = append(perms, perm.String)
-		}
-	}
-	slices.Sort(perms)
-	if names == nil {
-		names = []string{}
-	}
-	if perms == nil {
-		perms = []string{}
-	}
-	return roles, names, perms, db.Classify(rows.Err())
-}
-
-// merchantsOf lists the merchants an employee works at.
-func (m *Module) merchantsOf(ctx context.Context, employeeID id.ID) ([]id.ID, error) {
-	rows, err := m.db.Raw(ctx, false).QueryContext(ctx, m.db.Rebind(
-		"SELECT merchant_id FROM employee_merchants WHERE employee_id = ? ORDER BY merchant_id"), int64(employeeID))
-	if err != nil {
-		return nil, db.Classify(err)
-	}
-	defer rows.Close()
-	var out []id.ID
-	for rows.Next() {
-		var mid int64
-		if err := rows.Scan(&mid); err != nil {
-			return nil, db.Classify(err)
-		}
-		out = append(out, id.ID(mid))
-	}
-	return out, db.Classify(rows.Err())
-}
-
 // View returns the user with identifiers, profile, roles, permissions and merchants.
 func (m *Module) View(ctx context.Context, userID id.ID) (*UserView, error) {
 	a, err := m.loadAccount(ctx, userID)
@@ -400,10 +243,6 @@ func (m *Module) View(ctx context.Context, userID id.ID) (*UserView, error) {
 	return &a.view, nil
 }
 
-// errInactiveEmployee refuses an employee whose employment is over or suspended: without this,
-// an employee at no merchant would still see its organizer's organizer-wide rows.
-var errInactiveEmployee = errs.New(errs.Forbidden, "this employee is inactive")
-
 // principal builds the token subject of a user: roles, permissions, organizer, merchants.
 func (m *Module) principal(ctx context.Context, userID id.ID) (*auth.Principal, *UserView, error) {
 	a, err := m.loadAccount(ctx, userID)
@@ -415,10 +254,10 @@ func (m *Module) principal(ctx context.Context, userID id.ID) (*auth.Principal, 
 		return nil, nil, err
 	}
 	a.view.Roles, a.view.Permissions = names, perms
-	p := &auth.Principal{UserID: userID, Roles: roles, Permissions: perms, OrganizerID: a.organizerID, Kind: "user"}
+	p := &auth.Principal{UserID: userID, Roles: roles, Permissions: perms, OrganizerID: a.organizerID, Kind: auth.KindUser}
 	if a.employeeID != 0 {
 		if !a.employeeOK {
-			return nil, nil, errInactiveEmployee
+			return nil, nil, ErrEmployeeInactive
 		}
 		if p.MerchantIDs, err = m.merchantsOf(ctx, a.employeeID); err != nil {
 			return nil, nil, err
@@ -429,16 +268,4 @@ func (m *Module) principal(ctx context.Context, userID id.ID) (*auth.Principal, 
 		p.Permissions = []string{}
 	}
 	return p, &a.view, nil
-}
-
-func (m *Module) exec(ctx context.Context, q string, args ...any) (int64, error) {
-	res, err := m.db.Raw(ctx, true).ExecContext(ctx, m.db.Rebind(q), args...)
-	if err != nil {
-		return 0, db.Classify(err)
-	}
-	return res.RowsAffected()
-}
-
-func (m *Module) queryRow(ctx context.Context, write bool, q string, args ...any) *sql.Row {
-	return m.db.Raw(ctx, write).QueryRowContext(ctx, m.db.Rebind(q), args...)
 }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"time"
-
-	"github.com/banapos/bana/internal/platform/errs"
 )
 
 // The document's email verification limits.
@@ -34,13 +32,6 @@ type verification struct {
 	VerifiedAt     *time.Time
 }
 
-// Verification refusals.
-var (
-	errAlreadyVerified = errs.New(errs.Conflict, "this email address is already verified")
-	errNoCode          = errs.New(errs.Rule, "no valid code: it expired or was used up; request a new one")
-	errBadToken        = errs.New(errs.Rule, "this verification link is invalid or expired; request a new one")
-)
-
 func wait(d time.Duration) string {
 	return fmt.Sprintf("%d seconds", int(math.Ceil(d.Seconds())))
 }
@@ -50,15 +41,20 @@ func wait(d time.Duration) string {
 func (v *verification) canSend(now time.Time) error {
 	switch {
 	case v.VerifiedAt != nil:
-		return errAlreadyVerified
+		return ErrAlreadyVerified
 	case now.Before(v.LockedUntil):
-		return errs.New(errs.TooMany, "too many wrong codes: try again in "+wait(v.LockedUntil.Sub(now)))
+		return v.locked(now)
 	case !v.LastSentAt.IsZero() && now.Sub(v.LastSentAt) < ResendCooldown:
-		return errs.New(errs.TooMany, "a code was just sent: wait "+wait(ResendCooldown-now.Sub(v.LastSentAt))+" before asking again")
+		return told(ErrResendTooSoon, "a code was just sent: wait "+wait(ResendCooldown-now.Sub(v.LastSentAt))+" before asking again")
 	case v.inWindow(now) && v.Sends > MaxResends:
-		return errs.New(errs.TooMany, fmt.Sprintf("at most %d resends a day: try again in %s", MaxResends, wait(v.WindowStart.Add(ResendWindow).Sub(now))))
+		return told(ErrTooManyResends, fmt.Sprintf("at most %d resends a day: try again in %s", MaxResends, wait(v.WindowStart.Add(ResendWindow).Sub(now))))
 	}
 	return nil
+}
+
+// locked is the refusal during a lockout, with the time left.
+func (v *verification) locked(now time.Time) error {
+	return told(ErrCodeLocked, "too many wrong codes: try again in "+wait(v.LockedUntil.Sub(now)))
 }
 
 func (v *verification) inWindow(now time.Time) bool {
@@ -90,21 +86,21 @@ func (v *verification) resendsLeft(now time.Time) int {
 func (v *verification) confirmCode(now time.Time, match bool) error {
 	switch {
 	case v.VerifiedAt != nil:
-		return errAlreadyVerified
+		return ErrAlreadyVerified
 	case now.Before(v.LockedUntil):
-		return errs.New(errs.TooMany, "too many wrong codes: try again in "+wait(v.LockedUntil.Sub(now)))
+		return v.locked(now)
 	case v.CodeHash == "" || !now.Before(v.CodeExpiresAt) || v.Attempts >= CodeAttempts:
-		return errNoCode
+		return ErrNoCode
 	}
 	if !match {
 		v.Attempts++
 		if v.Attempts >= CodeAttempts {
 			v.CodeHash = ""
 			v.LockedUntil = now.Add(Lockout)
-			return errs.New(errs.TooMany, "wrong code, and that was the last attempt: try again in "+wait(Lockout))
+			return told(ErrCodeLocked, "wrong code, and that was the last attempt: try again in "+wait(Lockout))
 		}
 		left := CodeAttempts - v.Attempts
-		return errs.Field("body.code", fmt.Sprintf("is wrong: %d attempt%s left", left, map[bool]string{true: "", false: "s"}[left == 1]), nil)
+		return at(told(ErrWrongCode, fmt.Sprintf("is wrong: %d attempt%s left", left, map[bool]string{true: "", false: "s"}[left == 1])), "body.code", nil)
 	}
 	v.verified(now)
 	return nil
@@ -115,9 +111,9 @@ func (v *verification) confirmCode(now time.Time, match bool) error {
 func (v *verification) confirmToken(now time.Time) error {
 	switch {
 	case v.VerifiedAt != nil:
-		return errAlreadyVerified
+		return ErrAlreadyVerified
 	case v.TokenHash == "" || !now.Before(v.TokenExpiresAt):
-		return errBadToken
+		return ErrBadLink
 	}
 	v.verified(now)
 	return nil

@@ -45,6 +45,7 @@ func TestConcurrentReservationsNeverOversell(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		w := newWorld(t, e)
 		last := w.item(t, w.store, 4242, 1, 15000)
+		variant := w.v(t, 4242)
 		const buyers = 200
 		replies := make([]reply, buyers)
 		start := make(chan struct{})
@@ -54,8 +55,8 @@ func TestConcurrentReservationsNeverOversell(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				replies[i] = post(e, w.owner, "/inventory-reservations", map[string]any{"merchantId": "11", "reference": "order-" + string(rune('A'+i%26)) + string(rune('0'+i/26)),
-					"lines": []map[string]any{{"variantId": "4242", "quantity": 1}}}, "")
+				replies[i] = post(e, w.owner, "/inventory-reservations", map[string]any{"merchantId": w.mid, "reference": "order-" + string(rune('A'+i%26)) + string(rune('0'+i/26)),
+					"lines": []map[string]any{{"variantId": variant, "quantity": 1}}}, "")
 			}()
 		}
 		close(start)
@@ -67,7 +68,7 @@ func TestConcurrentReservationsNeverOversell(t *testing.T) {
 				t.Fatalf("buyer %d: %v", i, r.err)
 			case r.status == 201:
 				won++
-			case r.status == 422 && strings.Contains(r.body, "only 0 available for variant 4242") && strings.Contains(r.body, "body.lines[0].quantity"):
+			case r.status == 422 && strings.Contains(r.body, "only 0 available for variant "+variant) && strings.Contains(r.body, "body.lines[0].quantity"):
 				lost++
 			default:
 				t.Fatalf("buyer %d: %d %s", i, r.status, r.body)

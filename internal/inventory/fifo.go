@@ -1,6 +1,9 @@
 package inventory
 
-import "github.com/banapos/bana/internal/platform/id"
+import (
+	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/money"
+)
 
 // Layer is what FIFO costing needs of a cost layer: stock that arrived together at one unit cost.
 type Layer struct {
@@ -18,8 +21,9 @@ type Take struct {
 
 // Consume takes qty from layers, oldest first (layers must be in FIFO order), and returns what it
 // took of each, the cost of it, and the quantity no layer covered (stock that arrived without a
-// cost; it costs nothing here, and the caller decides what that means).
-func Consume(layers []Layer, qty int64) (takes []Take, cost int64, uncovered int64) {
+// cost; it costs nothing here, and the caller decides what that means). A cost that does not fit
+// in 64 bits is money.ErrOverflow, never a wrapped number.
+func Consume(layers []Layer, qty int64) (takes []Take, cost int64, uncovered int64, err error) {
 	for _, l := range layers {
 		if qty <= 0 {
 			break
@@ -29,8 +33,14 @@ func Consume(layers []Layer, qty int64) (takes []Take, cost int64, uncovered int
 			continue
 		}
 		takes = append(takes, Take{LayerID: l.ID, Quantity: n, UnitCost: l.UnitCost})
-		cost += n * l.UnitCost
+		c, err := money.Mul(n, l.UnitCost)
+		if err == nil {
+			cost, err = money.Add(cost, c)
+		}
+		if err != nil {
+			return nil, 0, 0, err
+		}
 		qty -= n
 	}
-	return takes, cost, max(qty, 0)
+	return takes, cost, max(qty, 0), nil
 }

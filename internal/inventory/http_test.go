@@ -2,6 +2,7 @@ package inventory_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/banapos/bana/internal/app/apptest"
+	"github.com/banapos/bana/internal/inventory"
 	"github.com/banapos/bana/internal/inventory/inventorytest"
 	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/id"
@@ -16,27 +18,64 @@ import (
 
 func q(s string) string { return url.QueryEscape(s) }
 
-// world is a running server with an organizer (100) whose merchant (11) has two locations.
+// world is a running server with an organizer (100) whose merchant (mid) has two locations.
 type world struct {
 	e                *apptest.Env
+	merchant         id.ID  // organizer 100's merchant, onboarded through commerce
+	mid              string // the same, as the API writes it
 	admin, owner     string
 	other            string // owner of organizer 200
 	store, warehouse string // location ids
+	variants         map[int]string
+}
+
+// v returns the id, as the API writes it, of the merchant's variant that the test calls label,
+// creating it the first time (a product of one variant, through commerce's API): the inventory
+// keeps stock only of a merchant's own variants.
+func (w *world) v(t *testing.T, label int) string {
+	t.Helper()
+	if v, ok := w.variants[label]; ok {
+		return v
+	}
+	v := newVariant(t, w.e, w.merchant, fmt.Sprintf("Hàng %d", label))
+	w.variants[label] = v
+	return v
+}
+
+// vid is v as an id.
+func (w *world) vid(t *testing.T, label int) id.ID {
+	t.Helper()
+	v, err := id.Parse(w.v(t, label))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// newVariant creates a product of one variant at the merchant, as an admin over HTTP, and returns
+// the variant's id.
+func newVariant(t *testing.T, e *apptest.Env, merchant id.ID, name string) string {
+	t.Helper()
+	p := e.Must(201, apptest.Request{Method: "POST", Path: "/products", Token: e.AdminToken(), Body: map[string]any{
+		"merchantId": merchant.String(), "name": name, "variants": []map[string]any{{"price": 10000}}}}).Map(t)
+	return p["variants"].([]any)[0].(map[string]any)["id"].(string)
 }
 
 func newWorld(t *testing.T, e *apptest.Env) *world {
 	t.Helper()
-	w := &world{e: e,
+	w := &world{e: e, variants: map[int]string{},
 		admin: e.Token(&auth.Principal{UserID: 1, Roles: []auth.Role{auth.SuperAdmin}}),
 		owner: e.Token(&auth.Principal{UserID: 2, Roles: []auth.Role{auth.OrganizerOwner}, OrganizerID: 100, Permissions: []string{"inventory.*"}}),
 		other: e.Token(&auth.Principal{UserID: 3, Roles: []auth.Role{auth.OrganizerOwner}, OrganizerID: 200, Permissions: []string{"inventory.*"}}),
 	}
-	st := w.post(t, 201, "/inventory-locations", map[string]any{"merchantId": "11", "code": "Q1", "name": "Quận 1 store"}, "")
+	w.merchant = e.Merchant(100)
+	w.mid = w.merchant.String()
+	st := w.post(t, 201, "/inventory-locations", map[string]any{"merchantId": w.mid, "code": "Q1", "name": "Quận 1 store"}, "")
 	if st["isDefault"] != true || st["organizerId"] != "100" || st["type"] != "STORE" {
 		t.Fatalf("first location: %v", st)
 	}
 	w.store = st["id"].(string)
-	wh := w.post(t, 201, "/inventory-locations", map[string]any{"merchantId": "11", "code": "WH", "name": "Thủ Đức warehouse", "type": "WAREHOUSE"}, "")
+	wh := w.post(t, 201, "/inventory-locations", map[string]any{"merchantId": w.mid, "code": "WH", "name": "Thủ Đức warehouse", "type": "WAREHOUSE"}, "")
 	if wh["isDefault"] != false {
 		t.Fatalf("second location became default: %v", wh)
 	}
@@ -76,8 +115,8 @@ func (w *world) list(t *testing.T, path string) []map[string]any {
 // item creates a stock item with an opening quantity at unit cost.
 func (w *world) item(t *testing.T, loc string, variant int, onHand, unitCost int64) string {
 	t.Helper()
-	it := w.post(t, 201, "/inventories", map[string]any{"locationId": loc, "variantId": fmt.Sprint(variant), "quantityOnHand": onHand, "unitCost": unitCost}, "")
-	if it["merchantId"] != "11" || num(it["quantityOnHand"]) != onHand || num(it["quantityAvailable"]) != onHand {
+	it := w.post(t, 201, "/inventories", map[string]any{"locationId": loc, "variantId": w.v(t, variant), "quantityOnHand": onHand, "unitCost": unitCost}, "")
+	if it["merchantId"] != w.mid || num(it["quantityOnHand"]) != onHand || num(it["quantityAvailable"]) != onHand {
 		t.Fatalf("created item: %v", it)
 	}
 	return it["id"].(string)
@@ -125,8 +164,8 @@ func TestReserveReleaseCommit(t *testing.T) {
 		w.item(t, w.warehouse, 502, 5, 0) // tracked, but not at the store
 
 		// Reserve at the default location; an untracked variant passes without a reservation.
-		r := w.post(t, 201, "/inventory-reservations", map[string]any{"merchantId": "11", "reference": "order-1",
-			"lines": []map[string]any{{"variantId": "501", "quantity": 3}, {"variantId": "999", "quantity": 1}}}, "")
+		r := w.post(t, 201, "/inventory-reservations", map[string]any{"merchantId": w.mid, "reference": "order-1",
+			"lines": []map[string]any{{"variantId": w.v(t, 501), "quantity": 3}, {"variantId": w.v(t, 999), "quantity": 1}}}, "")
 		lines := r["lines"].([]any)
 		l0, l1 := lines[0].(map[string]any), lines[1].(map[string]any)
 		if l0["tracked"] != true || l0["reservationId"] == nil || l0["locationId"] != w.store || l1["tracked"] != false || l1["reservationId"] != nil {
@@ -136,15 +175,15 @@ func TestReserveReleaseCommit(t *testing.T) {
 			t.Fatalf("after reserve: %d %d %d", oh, res, av)
 		}
 		// Too much: 422 naming the line, the variant and what is available; nothing reserved.
-		bad := w.do(t, 422, "POST", "/inventory-reservations", map[string]any{"merchantId": "11", "reference": "order-2",
-			"lines": []map[string]any{{"variantId": "501", "quantity": 1}, {"variantId": "501", "quantity": 7}}}, "", "")
-		if s := string(bad.Body); !strings.Contains(s, "body.lines[1].quantity") || !strings.Contains(s, "variant 501") || !strings.Contains(s, "only 6 available") {
+		bad := w.do(t, 422, "POST", "/inventory-reservations", map[string]any{"merchantId": w.mid, "reference": "order-2",
+			"lines": []map[string]any{{"variantId": w.v(t, 501), "quantity": 1}, {"variantId": w.v(t, 501), "quantity": 7}}}, "", "")
+		if s := string(bad.Body); !strings.Contains(s, "body.lines[1].quantity") || !strings.Contains(s, "variant "+w.v(t, 501)) || !strings.Contains(s, "only 6 available") {
 			t.Fatalf("shortage error: %s", s)
 		}
 		// Tracked elsewhere but not here: nothing available here.
-		bad = w.do(t, 422, "POST", "/inventory-reservations", map[string]any{"merchantId": "11", "reference": "order-2",
-			"lines": []map[string]any{{"variantId": "502", "quantity": 1}}}, "", "")
-		if !strings.Contains(string(bad.Body), "only 0 available for variant 502") {
+		bad = w.do(t, 422, "POST", "/inventory-reservations", map[string]any{"merchantId": w.mid, "reference": "order-2",
+			"lines": []map[string]any{{"variantId": w.v(t, 502), "quantity": 1}}}, "", "")
+		if !strings.Contains(string(bad.Body), "only 0 available for variant "+w.v(t, 502)) {
 			t.Fatalf("untracked-here error: %s", bad.Body)
 		}
 		if _, res, _ := w.stock(t, coffee); res != 3 {
@@ -163,8 +202,8 @@ func TestReserveReleaseCommit(t *testing.T) {
 		w.post(t, 409, "/inventory-reservations/commit", map[string]any{"reference": "order-1"}, "")
 
 		// Reserve and commit: on hand goes down, SALE and RESERVATION_COMMIT rows, FIFO cost.
-		r3 := w.post(t, 201, "/inventory-reservations", map[string]any{"merchantId": "11", "reference": "order-3",
-			"lines": []map[string]any{{"variantId": "501", "quantity": 4}}}, "")
+		r3 := w.post(t, 201, "/inventory-reservations", map[string]any{"merchantId": w.mid, "reference": "order-3",
+			"lines": []map[string]any{{"variantId": w.v(t, 501), "quantity": 4}}}, "")
 		c := w.post(t, 200, "/inventory-reservations/commit", map[string]any{"reference": "order-3"}, "")
 		if num(c["costOfGoods"]) != 80000 || len(c["lines"].([]any)) != 1 {
 			t.Fatalf("commit: %v", c)
@@ -189,25 +228,25 @@ func TestReserveReleaseCommit(t *testing.T) {
 		if res := trail[3]; res["direction"] != "NEUTRAL" || num(res["quantityDelta"]) != 0 || num(res["reservedDelta"]) != 4 ||
 			num(res["onHandBefore"]) != 10 || num(res["onHandAfter"]) != 10 || num(res["reservedBefore"]) != 0 || num(res["reservedAfter"]) != 4 ||
 			num(res["costAmount"]) != 0 || res["documentType"] != "RESERVATION" || res["reference"] != "order-3" || res["actorId"] != "2" ||
-			res["actorKind"] != "user" || res["itemId"] != coffee || res["locationId"] != w.store || res["variantId"] != "501" ||
-			res["organizerId"] != "100" || res["merchantId"] != "11" ||
+			res["actorKind"] != "user" || res["itemId"] != coffee || res["locationId"] != w.store || res["variantId"] != w.v(t, 501) ||
+			res["organizerId"] != "100" || res["merchantId"] != w.mid ||
 			res["documentId"] != r3["lines"].([]any)[0].(map[string]any)["reservationId"] {
 			t.Fatalf("RESERVATION row: %v (reserved %v)", res, r3)
 		}
 		rid := r3["lines"].([]any)[0].(map[string]any)["reservationId"].(string)
 		if rv := w.get(t, "/inventory-reservations/"+rid); rv["status"] != "COMMITTED" || num(rv["quantity"]) != 4 || rv["itemId"] != coffee ||
-			rv["locationId"] != w.store || rv["variantId"] != "501" || rv["reference"] != "order-3" || num(rv["costAmount"]) != 80000 ||
-			rv["organizerId"] != "100" || rv["merchantId"] != "11" || rv["expiresAt"] == nil || rv["closedAt"] == nil {
+			rv["locationId"] != w.store || rv["variantId"] != w.v(t, 501) || rv["reference"] != "order-3" || num(rv["costAmount"]) != 80000 ||
+			rv["organizerId"] != "100" || rv["merchantId"] != w.mid || rv["expiresAt"] == nil || rv["closedAt"] == nil {
 			t.Fatalf("reservation row: %v (reserved %v)", rv, r3)
 		}
 		if rel := trail[2]; rel["note"] != "customer left" || num(rel["reservedDelta"]) != -3 || num(rel["quantityDelta"]) != 0 {
 			t.Fatalf("release row: %v", rel)
 		}
 
-		// Tenants: another organizer sees nothing and cannot reserve at this merchant's location.
+		// Tenants: another organizer sees nothing and cannot name this merchant (400 naming the field).
 		w.do(t, 404, "GET", "/inventories/"+coffee, nil, "", w.other)
-		w.do(t, 404, "POST", "/inventory-reservations", map[string]any{"merchantId": "11", "locationId": w.store, "reference": "x",
-			"lines": []map[string]any{{"variantId": "501", "quantity": 1}}}, "", w.other)
+		w.do(t, 400, "POST", "/inventory-reservations", map[string]any{"merchantId": w.mid, "locationId": w.store, "reference": "x",
+			"lines": []map[string]any{{"variantId": w.v(t, 501), "quantity": 1}}}, "", w.other)
 		var n struct{ Count int }
 		w.do(t, 200, "GET", "/inventory-trackings/count", nil, "", w.other).JSON(t, &n)
 		if n.Count != 0 {
@@ -227,4 +266,67 @@ func TestReserveReleaseCommit(t *testing.T) {
 		_ = time.Now
 		_ = id.ID(0)
 	})
+}
+
+// Stock is only kept of the merchant's own variants (issue 12, item 6): a stock item, an
+// adjustment, a transfer, a count, a purchase order line or a reservation that names another
+// organizer's variant (or one that does not exist) is a 400 naming the field, and no stock of it
+// is created. The catalog (commerce) says whose a variant is.
+func TestAnotherOrganizersVariantIsRefused(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		w := newWorld(t, e)
+		theirs := newVariant(t, e, e.Merchant(200), "Cà phê của người khác")
+		const unknown = "4242424242"
+		vendor := w.post(t, 201, "/vendors", map[string]any{"code": "V", "name": "Vendor"}, "")
+		po := w.post(t, 201, "/purchase-orders", map[string]any{"vendorId": vendor["id"], "locationId": w.store}, "")
+		for _, variant := range []string{theirs, unknown} {
+			cases := []struct {
+				path string
+				body map[string]any
+				loc  string
+			}{
+				{"/inventories", map[string]any{"locationId": w.store, "variantId": variant, "quantityOnHand": 5}, "body.variantId"},
+				{"/inventory-adjustments", map[string]any{"merchantId": w.mid, "lines": []map[string]any{
+					{"variantId": w.v(t, 501), "type": "STOCK_IN", "quantity": 1}, {"variantId": variant, "type": "STOCK_IN", "quantity": 3}}}, "body.lines[1].variantId"},
+				{"/inventory-transfers", map[string]any{"merchantId": w.mid, "fromLocationId": w.store, "toLocationId": w.warehouse,
+					"lines": []map[string]any{{"variantId": variant, "quantity": 1}}}, "body.lines[0].variantId"},
+				{"/inventory-counts", map[string]any{"merchantId": w.mid, "lines": []map[string]any{{"variantId": variant, "counted": 9}}}, "body.lines[0].variantId"},
+				{"/purchase-order-items", map[string]any{"purchaseOrderId": po["id"], "variantId": variant, "quantityOrdered": 2, "unitCost": 1000}, "body.variantId"},
+				{"/inventory-reservations", map[string]any{"merchantId": w.mid, "reference": "order-x", "lines": []map[string]any{{"variantId": variant, "quantity": 1}}}, "body.lines[0].variantId"},
+			}
+			for _, c := range cases {
+				r := w.do(t, 400, "POST", c.path, c.body, "", "")
+				var p struct {
+					Errors []struct{ Location, Message string } `json:"errors"`
+				}
+				r.JSON(t, &p)
+				if len(p.Errors) != 1 || p.Errors[0].Location != c.loc || !strings.Contains(p.Errors[0].Message, "is not a variant of the merchant") {
+					t.Fatalf("POST %s naming variant %s: %s", c.path, variant, r.Body)
+				}
+			}
+			if items := w.list(t, "/inventories?filter="+q(`{"where":{"variantId":"`+variant+`"}}`)); len(items) != 0 {
+				t.Fatalf("stock items of variant %s: %v", variant, items)
+			}
+		}
+		var n struct{ Count int }
+		w.do(t, 200, "GET", "/inventory-adjustments/count", nil, "", "").JSON(t, &n)
+		if n.Count != 0 {
+			t.Fatalf("%d adjustments recorded", n.Count)
+		}
+		// The system (a job, the seed) may not either: the rule is the service's, not the route's.
+		_, err := e.App.Inventory.Service().RequestAdjustment(auth.System(t.Context()), inventory.AdjustmentRequest{OrganizerID: 100, MerchantID: w.merchant,
+			Lines: []inventory.StockAdjustmentLine{{VariantID: mustID(t, theirs), Type: inventory.TrackingStockIn, Quantity: 3}}})
+		if !errors.Is(err, inventory.ErrNotYourVariant) {
+			t.Fatalf("the system adjusting another organizer's variant: %v", err)
+		}
+	})
+}
+
+func mustID(t *testing.T, s string) id.ID {
+	t.Helper()
+	v, err := id.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

@@ -14,16 +14,19 @@ import (
 	"github.com/banapos/bana/internal/platform/db/dbtest"
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/banapos/bana/internal/platform/idempotency"
+	"github.com/banapos/bana/internal/platform/module"
 )
 
 // The Idempotency-Key records of the inventory's former table move to the platform's store: a
-// retry across the upgrade replays the first response, status included, and does not act again.
+// retry in the record's scope replays the first response, status included, and does not act
+// again. (The records keep the scope they were stored under, the organizer's; the platform now
+// scopes keys per caller and operation, so only a retry under that scope finds them.)
 func TestIdempotencyRecordsMoveToThePlatform(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		ids, _ := id.NewGenerator(1, id.DefaultEpoch)
 		idem := idempotency.New(d, nil)
-		m := New(Deps{DB: d, IDs: ids, Idem: idem})
+		m := New(Deps{Platform: module.Platform{DB: d, IDs: ids, Idem: idem}})
 		mg, err := db.NewMigrator(d, idem.Migrations(), m.Migrations())
 		if err != nil {
 			t.Fatal(err)
@@ -53,15 +56,21 @@ func TestIdempotencyRecordsMoveToThePlatform(t *testing.T) {
 			t.Fatal("inventory_idempotency still exists")
 		}
 		caller := auth.WithPrincipal(ctx, &auth.Principal{UserID: 2, Roles: []auth.Role{auth.OrganizerOwner}, OrganizerID: 1})
-		out, err := idempotent(caller, m, "key-1", route, req, 201, func(context.Context) (Reserved, error) {
-			t.Fatal("a moved record did not replay: the reservation ran again")
-			return Reserved{}, nil
+		// In a transaction the key is looked up before the operation runs, so a replay never runs it.
+		var out *idempotency.Response[Reserved]
+		var replayed bool
+		err = d.InTx(caller, func(ctx context.Context) error {
+			out, replayed, err = idempotency.Do(ctx, m.idem, route+"|organizer:1", "key-1", req, func(context.Context) (*idempotency.Response[Reserved], error) {
+				t.Fatal("a moved record did not replay: the reservation ran again")
+				return nil, nil
+			})
+			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if out.Status != 201 || out.Replayed != "true" || !reflect.DeepEqual(out.Body, want) {
-			t.Fatalf("replay: %d %q %+v", out.Status, out.Replayed, out.Body)
+		if out.Status != 201 || !replayed || !reflect.DeepEqual(out.Body, want) {
+			t.Fatalf("replay: %d %v %+v", out.Status, replayed, out.Body)
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package inventory
+package inventory_test
 
 import (
 	"context"
@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/banapos/bana/internal/inventory"
+	"github.com/banapos/bana/internal/inventory/inventorytest"
 	"github.com/banapos/bana/internal/platform/auth"
+	"github.com/banapos/bana/internal/platform/clock"
 	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/db/dbtest"
 	"github.com/banapos/bana/internal/platform/errs"
@@ -18,15 +21,28 @@ import (
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/banapos/bana/internal/platform/idempotency"
 	"github.com/banapos/bana/internal/platform/jobs"
+	"github.com/banapos/bana/internal/platform/module"
 )
 
 // fixture is the service on a migrated database (jobs are inserted, not worked: tests call the
-// workers' functions directly) with one merchant and two locations.
+// workers' functions directly) with one merchant and two locations, on a clock the test moves.
 type fixture struct {
-	s          *Service
-	m          *Module
+	s          *inventory.Service
+	m          *inventory.Module
+	clock      *clock.Fake
 	org, merch id.ID
-	locA, locB *Location
+	locA, locB *inventory.Location
+}
+
+// directory answers auth.ActFor's "whose merchant is this?" for the fixture's merchant, as
+// commerce does in the application.
+type directory map[id.ID]id.ID
+
+func (d directory) MerchantOrganizer(_ context.Context, merchant id.ID) (id.ID, error) {
+	if org, ok := d[merchant]; ok {
+		return org, nil
+	}
+	return 0, errs.ErrNotFound
 }
 
 func newFixture(t *testing.T, d *db.DB) *fixture {
@@ -36,7 +52,9 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	j := jobs.New(d, jobs.Options{Logger: log})
 	bus := events.New(d, j, ids, log)
 	idem := idempotency.New(d, nil)
-	m := New(Deps{DB: d, IDs: ids, Jobs: j, Events: bus, Idem: idem, Log: log})
+	clk := clock.NewFake(time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC))
+	m := inventory.New(inventory.Deps{Platform: module.Platform{DB: d, IDs: ids, Clock: clk, Jobs: j, Events: bus, Idem: idem, Log: log},
+		Catalog: inventory.VariantRange{Merchant: 10, From: 1, To: 1000}})
 	mg, err := db.NewMigrator(d, j.Migrations(), bus.Migrations(), idem.Migrations(), m.Migrations())
 	if err != nil {
 		t.Fatal(err)
@@ -44,11 +62,12 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	if _, err := mg.Up(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{s: m.Service(), m: m, org: 1, merch: 10}
+	f := &fixture{s: m.Service(), m: m, clock: clk, org: 1, merch: 10}
 	ctx := auth.System(context.Background())
 	for i, code := range []string{"A", "B"} {
-		l := &Location{OrganizerID: f.org, MerchantID: f.merch, Code: code, Name: code, Type: "STORE", Status: "ACTIVE", IsDefault: i == 0}
-		if err := m.createLocation(ctx, l); err != nil {
+		l := &inventory.Location{OrganizerID: f.org, MerchantID: f.merch, Code: code, Name: code, Type: inventory.LocationStore,
+			Status: inventory.StatusActive, IsDefault: i == 0}
+		if err := m.CreateLocation(ctx, l); err != nil {
 			t.Fatal(err)
 		}
 		if i == 0 {
@@ -60,25 +79,13 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	return f
 }
 
-func (f *fixture) item(t *testing.T, loc *Location, variant id.ID, onHand, unitCost int64) id.ID {
+func (f *fixture) item(t *testing.T, loc *inventory.Location, variant id.ID, onHand, unitCost int64) id.ID {
 	t.Helper()
-	it := &StockItem{LocationID: loc.ID, VariantID: variant, OrganizerID: f.org, MerchantID: f.merch, QuantityOnHand: onHand, UnitCost: unitCost}
-	if err := f.s.createItem(auth.System(context.Background()), it, f.m.items.Create); err != nil {
+	it := &inventory.StockItem{LocationID: loc.ID, VariantID: variant, OrganizerID: f.org, MerchantID: f.merch, QuantityOnHand: onHand, UnitCost: unitCost}
+	if err := f.m.CreateItem(auth.System(context.Background()), it); err != nil {
 		t.Fatal(err)
 	}
 	return it.ID
-}
-
-func (f *fixture) reconciled(t *testing.T) StockReconciliation {
-	t.Helper()
-	rep, err := f.s.Reconcile(context.Background(), f.org, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.OK {
-		t.Fatalf("reconciliation failed: %+v", rep.Discrepancies)
-	}
-	return rep
 }
 
 // Reconciliation is not vacuous: a stored quantity that drifts from its history is reported.
@@ -86,14 +93,14 @@ func TestReconcileFindsDrift(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		itemID := f.item(t, f.locA, 1, 5, 100)
-		if rep := f.reconciled(t); rep.Items != 1 {
-			t.Fatalf("%d items checked", rep.Items)
+		if n := inventorytest.RequireReconciled(t, f.s, f.org); n != 1 {
+			t.Fatalf("%d items checked", n)
 		}
 		ctx := context.Background()
 		if _, err := d.Raw(ctx, true).ExecContext(ctx, d.Rebind(`UPDATE inventory_items SET quantity_on_hand = quantity_on_hand + 1 WHERE id = ?`), int64(itemID)); err != nil {
 			t.Fatal(err)
 		}
-		rep, err := f.s.Reconcile(ctx, f.org, 0)
+		rep, err := f.s.Reconcile(auth.System(ctx), f.org, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,11 +135,12 @@ func TestConcurrentMixReconciles(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				rng := rand.New(rand.NewPCG(uint64(w), 42))
-				ctx := auth.WithPrincipal(context.Background(), &auth.Principal{UserID: id.ID(100 + w), Roles: []auth.Role{auth.OrganizerOwner}, OrganizerID: f.org})
+				ctx := auth.WithPrincipal(context.Background(), (&auth.Principal{UserID: id.ID(100 + w), Roles: []auth.Role{auth.OrganizerOwner}, OrganizerID: f.org}).
+					WithDirectory(directory{f.merch: f.org}))
 				var refs []string
 				var ids []id.ID
 				counts[w] = map[string]int{}
-				loc := func() *Location {
+				loc := func() *inventory.Location {
 					if rng.IntN(2) == 0 {
 						return f.locA
 					}
@@ -144,41 +152,43 @@ func TestConcurrentMixReconciles(t *testing.T) {
 					switch op {
 					case 0, 1: // reserve 1-2 lines; some expire almost at once
 						ref := fmt.Sprintf("w%d-%d", w, i)
-						lines := []StockLine{{VariantID: id.ID(1 + rng.IntN(variants)), Quantity: int64(1 + rng.IntN(4))}}
+						lines := []inventory.StockLine{{VariantID: id.ID(1 + rng.IntN(variants)), Quantity: int64(1 + rng.IntN(4))}}
 						if rng.IntN(2) == 0 {
-							lines = append(lines, StockLine{VariantID: id.ID(1 + rng.IntN(variants)), Quantity: int64(1 + rng.IntN(3))})
+							lines = append(lines, inventory.StockLine{VariantID: id.ID(1 + rng.IntN(variants)), Quantity: int64(1 + rng.IntN(3))})
 						}
 						exp := time.Time{}
-						if rng.IntN(3) == 0 {
-							exp = time.Now().Add(20 * time.Millisecond)
+						if rng.IntN(3) == 0 { // due after a few runs of the expiry job, which move the clock
+							exp = f.clock.Now().Add(time.Minute)
 						}
-						var r Reserved
-						r, err = f.s.Reserve(ctx, ReserveRequest{OrganizerID: f.org, MerchantID: f.merch, LocationID: loc().ID, Lines: lines, Reference: ref, ExpiresAt: exp})
+						var r inventory.Reserved
+						r, err = f.s.Reserve(ctx, inventory.ReserveRequest{OrganizerID: f.org, MerchantID: f.merch, LocationID: loc().ID, Lines: lines, Reference: ref, ExpiresAt: exp})
 						if err == nil {
 							refs = append(refs, ref)
 							ids = append(ids, r.IDs()...)
 						}
 					case 2:
 						if len(refs) > 0 {
-							_, err = f.s.Release(ctx, ReleaseRequest{OrganizerID: f.org, Reference: refs[rng.IntN(len(refs))], Reason: "changed"})
+							_, err = f.s.Release(ctx, inventory.ReleaseRequest{OrganizerID: f.org, Reference: refs[rng.IntN(len(refs))], Reason: "changed"})
 						}
 					case 3:
 						if len(refs) > 0 {
-							_, err = f.s.Commit(ctx, CommitRequest{OrganizerID: f.org, Reference: refs[rng.IntN(len(refs))]})
+							_, err = f.s.Commit(ctx, inventory.CommitRequest{OrganizerID: f.org, Reference: refs[rng.IntN(len(refs))]})
 						}
-					case 4: // the expiry job, run for everything this worker reserved
-						_, _, err = f.s.expire(ctx, ids)
+					case 4: // the expiry job, run for everything this worker reserved, ten seconds later
+						f.clock.Advance(10 * time.Second)
+						err = f.s.Expire(ctx, ids)
 					case 5: // an adjustment, applied as the inventory queue applies it
-						typ := []string{"LOST", "STOCK_IN", "ADJUSTMENT_NEUTRAL", "DAMAGED", "ADJUSTMENT_IN"}[rng.IntN(5)]
+						typ := []inventory.TrackingType{inventory.TrackingLost, inventory.TrackingStockIn, inventory.TrackingAdjustmentNeutral,
+							inventory.TrackingDamaged, inventory.TrackingAdjustmentIn}[rng.IntN(5)]
 						qty := int64(1 + rng.IntN(4))
-						if typ == "ADJUSTMENT_NEUTRAL" && rng.IntN(2) == 0 {
+						if typ == inventory.TrackingAdjustmentNeutral && rng.IntN(2) == 0 {
 							qty = -qty
 						}
-						var a *StockAdjustment
-						a, err = f.s.RequestAdjustment(ctx, AdjustmentRequest{OrganizerID: f.org, MerchantID: f.merch, LocationID: loc().ID,
-							Lines: []StockAdjustmentLine{{VariantID: id.ID(1 + rng.IntN(variants)), Type: typ, Quantity: qty}}})
+						var a *inventory.StockAdjustment
+						a, err = f.s.RequestAdjustment(ctx, inventory.AdjustmentRequest{OrganizerID: f.org, MerchantID: f.merch, LocationID: loc().ID,
+							Lines: []inventory.StockAdjustmentLine{{VariantID: id.ID(1 + rng.IntN(variants)), Type: typ, Quantity: qty}}})
 						if err == nil {
-							_, err = f.s.applyAdjustment(ctx, a.ID)
+							_, err = f.s.ApplyAdjustment(ctx, a.ID)
 						}
 					case 6, 7: // a transfer either way, sometimes in transit then received or cancelled
 						from, to := f.locA, f.locB
@@ -186,20 +196,20 @@ func TestConcurrentMixReconciles(t *testing.T) {
 							from, to = to, from
 						}
 						transit := rng.IntN(2) == 0
-						var tr *StockTransfer
-						tr, err = f.s.Transfer(ctx, TransferRequest{OrganizerID: f.org, MerchantID: f.merch, FromLocationID: from.ID, ToLocationID: to.ID,
-							InTransit: transit, Lines: []StockLine{{VariantID: id.ID(1 + rng.IntN(variants)), Quantity: int64(1 + rng.IntN(3))}}})
+						var tr *inventory.StockTransfer
+						tr, err = f.s.Transfer(ctx, inventory.TransferRequest{OrganizerID: f.org, MerchantID: f.merch, FromLocationID: from.ID, ToLocationID: to.ID,
+							InTransit: transit, Lines: []inventory.StockLine{{VariantID: id.ID(1 + rng.IntN(variants)), Quantity: int64(1 + rng.IntN(3))}}})
 						if err == nil && transit {
-							next := TransferReceived
+							next := inventory.TransferReceived
 							if rng.IntN(2) == 0 {
-								next = TransferCancelled
+								next = inventory.TransferCancelled
 							}
-							_, err = f.s.TransferAction(ctx, f.org, tr.ID, next)
+							_, err = f.s.TransferAction(ctx, tr.ID, next)
 						}
 					case 8: // a count, now and then
 						if rng.IntN(3) == 0 {
-							_, err = f.s.Count(ctx, CountRequest{OrganizerID: f.org, MerchantID: f.merch, LocationID: loc().ID,
-								Lines: []StockCountInput{{VariantID: id.ID(1 + rng.IntN(variants)), Counted: int64(5 + rng.IntN(20))}}})
+							_, err = f.s.Count(ctx, inventory.CountRequest{OrganizerID: f.org, MerchantID: f.merch, LocationID: loc().ID,
+								Lines: []inventory.StockCountInput{{VariantID: id.ID(1 + rng.IntN(variants)), Counted: int64(5 + rng.IntN(20))}}})
 						}
 					}
 					switch errs.KindOf(err) {
@@ -227,9 +237,8 @@ func TestConcurrentMixReconciles(t *testing.T) {
 		if done < workers*ops/2 {
 			t.Fatalf("only %d of %d operations went through (%d refused): the mix tested little", done, workers*ops, refused)
 		}
-		rep := f.reconciled(t)
-		if rep.Items != 2*variants {
-			t.Fatalf("%d items", rep.Items)
+		if n := inventorytest.RequireReconciled(t, f.s, f.org); n != 2*variants {
+			t.Fatalf("%d items", n)
 		}
 		var trackings, commits int
 		ctx := context.Background()
@@ -251,26 +260,26 @@ func TestTransferCarriesFIFOCost(t *testing.T) {
 		ctx := auth.System(context.Background())
 		f.item(t, f.locB, 7, 2, 100) // 2 at 100
 		cost := int64(300)
-		a, err := f.s.RequestAdjustment(ctx, AdjustmentRequest{OrganizerID: f.org, MerchantID: f.merch, LocationID: f.locB.ID,
-			Lines: []StockAdjustmentLine{{VariantID: 7, Type: "STOCK_IN", Quantity: 3, UnitCost: &cost}}}) // 3 at 300
+		a, err := f.s.RequestAdjustment(ctx, inventory.AdjustmentRequest{OrganizerID: f.org, MerchantID: f.merch, LocationID: f.locB.ID,
+			Lines: []inventory.StockAdjustmentLine{{VariantID: 7, Type: inventory.TrackingStockIn, Quantity: 3, UnitCost: &cost}}}) // 3 at 300
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st, err := f.s.applyAdjustment(ctx, a.ID); err != nil || st != AdjustmentApplied {
+		if st, err := f.s.ApplyAdjustment(ctx, a.ID); err != nil || st != inventory.AdjustmentApplied {
 			t.Fatalf("adjustment: %s %v", st, err)
 		}
-		tr, err := f.s.Transfer(ctx, TransferRequest{OrganizerID: f.org, MerchantID: f.merch, FromLocationID: f.locB.ID, ToLocationID: f.locA.ID,
-			Lines: []StockLine{{VariantID: 7, Quantity: 4}}})
+		tr, err := f.s.Transfer(ctx, inventory.TransferRequest{OrganizerID: f.org, MerchantID: f.merch, FromLocationID: f.locB.ID, ToLocationID: f.locA.ID,
+			Lines: []inventory.StockLine{{VariantID: 7, Quantity: 4}}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if tr.Lines[0].CostAmount != 2*100+2*300 {
 			t.Fatalf("transfer cost %d", tr.Lines[0].CostAmount)
 		}
-		if _, err := f.s.Reserve(ctx, ReserveRequest{OrganizerID: f.org, MerchantID: f.merch, Lines: []StockLine{{VariantID: 7, Quantity: 3}}, Reference: "o"}); err != nil {
+		if _, err := f.s.Reserve(ctx, inventory.ReserveRequest{OrganizerID: f.org, MerchantID: f.merch, Lines: []inventory.StockLine{{VariantID: 7, Quantity: 3}}, Reference: "o"}); err != nil {
 			t.Fatal(err)
 		}
-		c, err := f.s.Commit(ctx, CommitRequest{OrganizerID: f.org, Reference: "o"})
+		c, err := f.s.Commit(ctx, inventory.CommitRequest{OrganizerID: f.org, Reference: "o"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -278,12 +287,12 @@ func TestTransferCarriesFIFOCost(t *testing.T) {
 			t.Fatalf("commit at the destination: %+v", c)
 		}
 		// Releasing by id, and committing an order with no reservations (untracked), change nothing.
-		if r, err := f.s.Release(ctx, ReleaseRequest{OrganizerID: f.org, ReservationIDs: []id.ID{c.Lines[0].ReservationID}}); err != nil || r.Released != 0 {
+		if r, err := f.s.Release(ctx, inventory.ReleaseRequest{OrganizerID: f.org, ReservationIDs: []id.ID{c.Lines[0].ReservationID}}); err != nil || r.Released != 0 {
 			t.Fatalf("release of a committed reservation: %+v %v", r, err)
 		}
-		if c, err := f.s.Commit(ctx, CommitRequest{OrganizerID: f.org, Reference: "nothing-tracked"}); err != nil || len(c.Lines) != 0 {
+		if c, err := f.s.Commit(ctx, inventory.CommitRequest{OrganizerID: f.org, Reference: "nothing-tracked"}); err != nil || len(c.Lines) != 0 {
 			t.Fatalf("empty commit: %+v %v", c, err)
 		}
-		f.reconciled(t)
+		inventorytest.RequireReconciled(t, f.s, f.org)
 	})
 }

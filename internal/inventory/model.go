@@ -7,6 +7,17 @@ import (
 	"github.com/uptrace/bun"
 )
 
+// Location types and the status of locations and vendors.
+const (
+	LocationStore     = "STORE"
+	LocationWarehouse = "WAREHOUSE"
+	StatusActive      = "ACTIVE"
+	StatusInactive    = "INACTIVE"
+)
+
+// CurrencyVND is the one currency of purchase orders.
+const CurrencyVND = "VND"
+
 // Location is a place that holds stock: a store or a warehouse of one merchant. Each merchant
 // has at most one default location, where reservations go when the caller names none; the first
 // location of a merchant becomes its default.
@@ -42,7 +53,7 @@ type StockItem struct {
 	QuantityOnHand    int64     `bun:"quantity_on_hand" json:"quantityOnHand" required:"false" minimum:"0" doc:"Total physical stock. Settable only on create (an opening STOCK_IN); later it changes only through receipts, sales, adjustments, transfers and counts."`
 	QuantityReserved  int64     `bun:"quantity_reserved" json:"quantityReserved" readOnly:"true" doc:"Allocated to open reservations"`
 	QuantityAvailable int64     `bun:"quantity_available,scanonly" json:"quantityAvailable" readOnly:"true" doc:"On hand minus reserved: what can still be sold"`
-	ReorderPoint      int64     `bun:"reorder_point" json:"reorderPoint" required:"false" minimum:"0" doc:"Reorder when available falls to this"`
+	ReorderPoint      int64     `bun:"reorder_point" json:"reorderPoint" required:"false" minimum:"0" maximum:"1000000" doc:"Reorder when available falls to this"`
 	UnitCost          int64     `bun:"unit_cost" json:"unitCost" required:"false" minimum:"0" doc:"Last known unit cost (VND); the cost of stock that arrives without one"`
 	CreatedAt         time.Time `bun:"created_at" json:"createdAt" readOnly:"true"`
 	UpdatedAt         time.Time `bun:"updated_at" json:"updatedAt" readOnly:"true"`
@@ -80,7 +91,7 @@ type InventoryTracking struct {
 	ReservedBefore int64     `bun:"reserved_before" json:"reservedBefore"`
 	ReservedAfter  int64     `bun:"reserved_after" json:"reservedAfter"`
 	CostAmount     int64     `bun:"cost_amount" json:"costAmount" doc:"Cost of the stock moved (VND): FIFO cost out, receipt cost in"`
-	DocumentType   string    `bun:"document_type" json:"documentType" doc:"RESERVATION, PURCHASE_ORDER_RECEIPT, ADJUSTMENT, TRANSFER, COUNT or ITEM"`
+	DocumentType   string    `bun:"document_type" json:"documentType" openapi:"enum=RESERVATION,PURCHASE_ORDER_RECEIPT,ADJUSTMENT,TRANSFER,COUNT,ITEM" doc:"RESERVATION, PURCHASE_ORDER_RECEIPT, ADJUSTMENT, TRANSFER, COUNT or ITEM"`
 	DocumentID     id.ID     `bun:"document_id" json:"documentId"`
 	Reference      string    `bun:"reference" json:"reference,omitempty" doc:"Outside reference, such as the sale order of a reservation"`
 	ActorID        *id.ID    `bun:"actor_id" json:"actorId,omitempty" doc:"User who caused it; absent for the system (jobs)"`
@@ -96,7 +107,7 @@ type ReservationStatus string
 const (
 	ReservationActive    ReservationStatus = "ACTIVE"
 	ReservationReleased  ReservationStatus = "RELEASED"
-	ReservationExpiredSt ReservationStatus = "EXPIRED"
+	ReservationExpired   ReservationStatus = "EXPIRED"
 	ReservationCommitted ReservationStatus = "COMMITTED"
 )
 
@@ -196,7 +207,7 @@ type PurchaseOrderItem struct {
 	MerchantID       id.ID     `bun:"merchant_id" json:"merchantId" required:"false" doc:"Merchant; set from the order"`
 	PurchaseOrderID  id.ID     `bun:"purchase_order_id" json:"purchaseOrderId"`
 	VariantID        id.ID     `bun:"variant_id" json:"variantId"`
-	QuantityOrdered  int64     `bun:"quantity_ordered" json:"quantityOrdered" minimum:"1"`
+	QuantityOrdered  int64     `bun:"quantity_ordered" json:"quantityOrdered" minimum:"1" maximum:"1000000"`
 	QuantityReceived int64     `bun:"quantity_received" json:"quantityReceived" readOnly:"true"`
 	UnitCost         int64     `bun:"unit_cost" json:"unitCost" minimum:"0" doc:"Agreed unit cost (VND)"`
 	Note             string    `bun:"note" json:"note,omitempty" maxLength:"500"`
@@ -233,11 +244,11 @@ type PurchaseOrderReceipt struct {
 
 // StockAdjustmentLine is one change of an adjustment.
 type StockAdjustmentLine struct {
-	VariantID id.ID  `json:"variantId"`
-	Type      string `json:"type" enum:"STOCK_IN,RETURN_FROM_CUSTOMER,ADJUSTMENT_IN,STOCK_OUT,RETURN_TO_VENDOR,EXPIRED,LOST,DAMAGED,ADJUSTMENT_NEUTRAL,ADJUSTMENT_OUT" doc:"An adjustable tracking type"`
-	Quantity  int64  `json:"quantity" doc:"Positive; for ADJUSTMENT_NEUTRAL a signed change"`
-	UnitCost  *int64 `json:"unitCost,omitempty" minimum:"0" doc:"Cost of stock added; the item's last unit cost when absent"`
-	Note      string `json:"note,omitempty" maxLength:"500"`
+	VariantID id.ID        `json:"variantId"`
+	Type      TrackingType `json:"type" enum:"STOCK_IN,RETURN_FROM_CUSTOMER,ADJUSTMENT_IN,STOCK_OUT,RETURN_TO_VENDOR,EXPIRED,LOST,DAMAGED,ADJUSTMENT_NEUTRAL,ADJUSTMENT_OUT" doc:"An adjustable tracking type"`
+	Quantity  int64        `json:"quantity" minimum:"-1000000" maximum:"1000000" doc:"Positive; for ADJUSTMENT_NEUTRAL a signed change. At most 10^6 units (money.MaxQuantity)"`
+	UnitCost  *int64       `json:"unitCost,omitempty" minimum:"0" doc:"Cost of stock added; the item's last unit cost when absent"`
+	Note      string       `json:"note,omitempty" maxLength:"500"`
 }
 
 // AdjustmentStatus is the state of an adjustment: the inventory queue applies it or rejects it.

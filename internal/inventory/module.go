@@ -12,14 +12,16 @@ package inventory
 import (
 	"context"
 	"embed"
-	"io/fs"
 	"log/slog"
 	"time"
 
+	"github.com/banapos/bana/internal/platform/api"
+	"github.com/banapos/bana/internal/platform/auth"
+	"github.com/banapos/bana/internal/platform/clock"
 	"github.com/banapos/bana/internal/platform/db"
-	"github.com/banapos/bana/internal/platform/id"
 	"github.com/banapos/bana/internal/platform/idempotency"
 	"github.com/banapos/bana/internal/platform/jobs"
+	"github.com/banapos/bana/internal/platform/module"
 	"github.com/banapos/bana/internal/platform/query"
 	"github.com/riverqueue/river"
 )
@@ -27,11 +29,37 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
+// Queue is the inventory module's job queue (reservation expiry, stock adjustments).
+const Queue = "inventory"
+
+// Permissions: reads need inventory.read; stock effects, vendors and purchase orders need
+// inventory.write; deletes inventory.delete; reservations (what sale's terminals do) need
+// inventory.reserve (granted by inventory.* or *, not implied by inventory.write).
+const (
+	PermRead    = "inventory.read"
+	PermWrite   = "inventory.write"
+	PermDelete  = "inventory.delete"
+	PermReserve = "inventory.reserve"
+)
+
+// Deps are what the inventory takes of the platform: the database, ids, the clock, the logger,
+// the jobs client (its queue), the event bus (PurchaseOrderReceived, for finance) and the
+// Idempotency-Key store; and of commerce, the Catalog (deps.go) that says which variants a
+// merchant sells. When Idem is nil, New makes a store on DB without a purge job (the
+// application's store purges the shared table). Catalog is required: without it every variant
+// is refused.
+type Deps struct {
+	module.Platform
+	Catalog Catalog
+}
+
 // Module serves the inventory.
 type Module struct {
-	svc  *Service
-	idem *idempotency.Store
-	log  *slog.Logger
+	module.Base
+	svc   *Service
+	idem  *idempotency.Store
+	log   *slog.Logger
+	clock clock.Clock
 
 	locations    *query.Table[Location]
 	items        *query.Table[StockItem]
@@ -48,40 +76,34 @@ type Module struct {
 	counts       *query.Table[StockCount]
 }
 
-// Deps are what the module needs of the platform.
-type Deps struct {
-	DB     *db.DB
-	IDs    *id.Generator
-	Jobs   *jobs.Client
-	Events Publisher
-	// Idem is the platform's Idempotency-Key store (the application's). When nil, New makes one
-	// on DB without a purge job: the application's store purges the shared table.
-	Idem *idempotency.Store
-	Log  *slog.Logger
-}
-
 // New builds the module.
 func New(d Deps) *Module {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	tenant := query.Tenant{Organizer: "organizerId", Merchant: "merchantId"}
 	if d.Idem == nil {
 		d.Idem = idempotency.New(d.DB, nil)
 	}
-	m := &Module{svc: NewService(d.DB, d.IDs, d.Jobs, d.Events), idem: d.Idem, log: d.Log}
-	m.locations = query.NewTable[Location]("location", d.DB, d.IDs, query.Options{Tenant: tenant, Order: []string{"code ASC"}})
+	clk := clock.Or(d.Clock)
+	m := &Module{idem: d.Idem, log: d.Log, clock: clk,
+		svc: &Service{db: d.DB, ids: d.IDs, st: &store{db: d.DB, ids: d.IDs, clock: clk}, jobs: d.Jobs, events: d.Events, clock: clk,
+			catalog: d.Catalog}}
+	tenant := query.Tenant{Organizer: "organizerId", Merchant: "merchantId"}
+	m.locations = query.NewTable[Location]("location", d.DB, d.IDs, query.Options{Tenant: tenant, Order: []string{"code ASC"}}).
+		SetHooks(query.Hooks[Location]{Create: m.svc.placeLocation})
 	m.items = query.NewTable[StockItem]("stock item", d.DB, d.IDs, query.Options{Tenant: tenant,
-		ReadOnly: []string{"merchantId", "locationId", "variantId", "quantityOnHand", "quantityReserved", "quantityAvailable"}})
+		ReadOnly: []string{"merchantId", "locationId", "variantId", "quantityOnHand"}, Computed: []string{"quantityReserved", "quantityAvailable"}})
 	m.types = query.NewTable[InventoryTrackingType]("tracking type", d.DB, d.IDs, query.Options{Order: []string{"id ASC"}})
 	m.trackings = query.NewTable[InventoryTracking]("tracking", d.DB, d.IDs, query.Options{Tenant: tenant})
 	m.reservations = query.NewTable[StockReservation]("reservation", d.DB, d.IDs, query.Options{Tenant: tenant})
 	m.layers = query.NewTable[CostLayer]("cost layer", d.DB, d.IDs, query.Options{Tenant: tenant})
 	m.vendors = query.NewTable[Vendor]("vendor", d.DB, d.IDs, query.Options{Tenant: tenant, Order: []string{"code ASC"}})
-	m.orders = query.NewTable[PurchaseOrder]("purchase order", d.DB, d.IDs, query.Options{Tenant: tenant,
-		ReadOnly: []string{"merchantId", "status", "totalAmount", "receivedAmount", "submittedAt", "confirmedAt", "completedAt", "cancelledAt"}})
+	m.orders = query.NewTable[PurchaseOrder]("purchase order", d.DB, d.IDs, query.Options{Tenant: tenant, ReadOnly: []string{"merchantId"},
+		Computed: []string{"status", "totalAmount", "receivedAmount", "submittedAt", "confirmedAt", "completedAt", "cancelledAt"}}).
+		SetHooks(query.Hooks[PurchaseOrder]{Create: m.openPO, Update: m.checkPO})
 	m.orderItems = query.NewTable[PurchaseOrderItem]("purchase order item", d.DB, d.IDs, query.Options{Tenant: tenant, Order: []string{"id ASC"},
-		ReadOnly: []string{"merchantId", "purchaseOrderId", "quantityReceived"}})
+		ReadOnly: []string{"merchantId", "purchaseOrderId"}, Computed: []string{"quantityReceived"}}).
+		SetHooks(query.Hooks[PurchaseOrderItem]{Create: m.svc.changePOLine, Update: m.svc.changePOLine, Delete: m.svc.changePOLine})
 	m.receipts = query.NewTable[PurchaseOrderReceipt]("purchase order receipt", d.DB, d.IDs, query.Options{Tenant: tenant})
 	m.adjustments = query.NewTable[StockAdjustment]("adjustment", d.DB, d.IDs, query.Options{Tenant: tenant})
 	m.transfers = query.NewTable[StockTransfer]("transfer", d.DB, d.IDs, query.Options{Tenant: tenant})
@@ -100,49 +122,82 @@ func New(d Deps) *Module {
 	return m
 }
 
-// Service returns the use cases (sale's Reserve, Release and Commit among them).
+// Name is the module's name in APP_ENV_SERVICES.
+func (m *Module) Name() string { return "inventory" }
+
+// Queues names the module's job queue.
+func (m *Module) Queues() []string { return []string{Queue} }
+
+// Service returns the use cases (sale's Reserve, Release, Commit and Sell among them).
 func (m *Module) Service() *Service { return m.svc }
 
 // Migrations returns the module's schema (PostgreSQL schema inventory) and the seed of the
 // twenty tracking types.
 func (m *Module) Migrations() db.Migrations {
-	sub, _ := fs.Sub(migrationFS, "migrations")
-	return db.Migrations{Module: "inventory", Schema: "inventory", FS: sub, Steps: []db.Step{{Version: 2, Name: "tracking_types",
-		Up: func(ctx context.Context, d *db.DB) error {
-			for i, t := range TrackingTypes {
-				if _, err := d.Raw(ctx, true).ExecContext(ctx, d.Rebind(`INSERT INTO inventory_tracking_types (id, code, name, direction, quantity, description) VALUES (?, ?, ?, ?, ?, ?)`),
-					i+1, string(t.Code), t.Name, string(t.Direction), string(t.Quantity), t.Description); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-		Down: func(ctx context.Context, d *db.DB) error {
-			_, err := d.Raw(ctx, true).ExecContext(ctx, `DELETE FROM inventory_tracking_types`)
-			return err
-		}}}}
+	return db.Migrations{Module: "inventory", Schema: "inventory", FS: db.MigrationFiles(migrationFS), Steps: []db.Step{{Version: 2, Name: "tracking_types",
+		Up:   func(ctx context.Context, d *db.DB) error { return seedTrackingTypes(ctx, d, false) },
+		Down: func(ctx context.Context, d *db.DB) error { return seedTrackingTypes(ctx, d, true) }}}}
+}
+
+// readOnly registers the read routes of a resource that only the stock operations write (the
+// audit trail, reservations, cost layers and the documents of stock moves).
+func readOnly[T any](s *api.Server, t *query.Table[T], tag, path, singular string) {
+	api.RegisterCRUD(s, api.CRUD[T]{Table: t, Path: path, Tag: tag, Singular: singular, Permission: "inventory",
+		Disable: []api.Route{api.RouteCreate, api.RouteReplace, api.RoutePatch, api.RouteUpdateBy, api.RouteDelete, api.RouteDeleteBy, api.RouteRestore}})
+}
+
+// Routes registers the CRUD resources and the stock operations (http.go).
+func (m *Module) Routes(s *api.Server) {
+	api.RegisterCRUD(s, api.CRUD[Location]{Table: m.locations, Path: "/inventory-locations", Tag: "Inventory", Singular: "inventory-location",
+		Permission: "inventory", Validate: m.validateLocation})
+	api.RegisterCRUD(s, api.CRUD[StockItem]{Table: m.items, Path: "/inventories", Tag: "Inventory", Singular: "inventory",
+		Permission: "inventory", Validate: m.validateItem, Disable: []api.Route{api.RouteDelete, api.RouteDeleteBy},
+		Create: func(ctx context.Context, it *StockItem) error { return m.svc.createItem(ctx, it, m.items.Create) }})
+	readOnly(s, m.types, "Inventory", "/inventory-tracking-types", "inventory-tracking-type")
+	readOnly(s, m.trackings, "Inventory", "/inventory-trackings", "inventory-tracking")
+	readOnly(s, m.reservations, "Inventory", "/inventory-reservations", "inventory-reservation")
+	readOnly(s, m.layers, "Inventory", "/inventory-cost-layers", "inventory-cost-layer")
+	readOnly(s, m.adjustments, "Inventory", "/inventory-adjustments", "inventory-adjustment")
+	readOnly(s, m.transfers, "Inventory", "/inventory-transfers", "inventory-transfer")
+	readOnly(s, m.counts, "Inventory", "/inventory-counts", "inventory-count")
+	api.RegisterCRUD(s, api.CRUD[Vendor]{Table: m.vendors, Path: "/vendors", Tag: "Purchasing", Singular: "vendor",
+		Permission: "inventory", Validate: m.validateVendor})
+	api.RegisterCRUD(s, api.CRUD[PurchaseOrder]{Table: m.orders, Path: "/purchase-orders", Tag: "Purchasing", Singular: "purchase-order",
+		Permission: "inventory", Validate: m.validatePO, Disable: []api.Route{api.RouteDelete, api.RouteDeleteBy, api.RouteRestore}})
+	// A line's PATCH and DELETE are the operations of http.go (their documented body is the
+	// three fields a line may change); every write of a line runs changePOLine.
+	api.RegisterCRUD(s, api.CRUD[PurchaseOrderItem]{Table: m.orderItems, Path: "/purchase-order-items", Tag: "Purchasing",
+		Singular: "purchase-order-item", Permission: "inventory", Validate: m.validatePOItem,
+		Disable: []api.Route{api.RouteReplace, api.RoutePatch, api.RouteUpdateBy, api.RouteDelete, api.RouteDeleteBy}})
+	readOnly(s, m.receipts, "Purchasing", "/purchase-order-receipts", "purchase-order-receipt")
+	m.operations(s)
 }
 
 // Workers registers the inventory queue's workers (reservation expiry, stock adjustments) on the
 // jobs client. Idempotency-Key records are the platform store's, and so is their purge.
 func (m *Module) Workers(j *jobs.Client) {
-	jobs.Register(j, &expireWorker{svc: m.svc})
+	jobs.Register(j, &expireWorker{svc: m.svc, clock: m.clock})
 	jobs.Register(j, &adjustmentWorker{svc: m.svc, log: m.log})
 }
 
+// expireWorker runs ExpireReservations. The job is scheduled at the reservations' expiry, but
+// whether one is due is decided by the module's clock: a job that runs early (River schedules
+// on the wall clock, a test moves a fake one) snoozes until the clock says it is due.
 type expireWorker struct {
 	river.WorkerDefaults[ExpireReservations]
-	svc *Service
+	svc   *Service
+	clock clock.Clock
 }
 
 // Work releases the reservations that are still active once they are due.
 func (w *expireWorker) Work(ctx context.Context, job *river.Job[ExpireReservations]) error {
+	ctx = auth.System(ctx)
 	_, later, err := w.svc.expire(ctx, job.Args.ReservationIDs)
 	if err != nil {
 		return err
 	}
 	if later != nil {
-		return river.JobSnooze(time.Until(*later) + 10*time.Millisecond)
+		return river.JobSnooze(later.Sub(w.clock.Now()) + 10*time.Millisecond)
 	}
 	return nil
 }
@@ -155,9 +210,10 @@ type adjustmentWorker struct {
 
 // Work applies one adjustment (or rejects it); a repeat finds it no longer pending.
 func (w *adjustmentWorker) Work(ctx context.Context, job *river.Job[ApplyAdjustment]) error {
+	ctx = auth.System(ctx)
 	st, err := w.svc.applyAdjustment(ctx, job.Args.AdjustmentID)
 	if err == nil && st == AdjustmentRejected {
-		w.log.Info("adjustment rejected", "adjustment", job.Args.AdjustmentID)
+		w.log.InfoContext(ctx, "adjustment rejected", "adjustment", job.Args.AdjustmentID)
 	}
 	return err
 }

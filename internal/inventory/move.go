@@ -2,11 +2,11 @@ package inventory
 
 import (
 	"context"
-	"time"
 
-	"github.com/banapos/bana/internal/platform/db"
+	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/money"
 )
 
 // Document types: what caused a tracking row (InventoryTracking.DocumentType).
@@ -79,11 +79,19 @@ func (s *Service) tracking(ctx context.Context, it itemRef, after level, m movem
 		return nil, errs.Newf(errs.Internal, "inventory: %s cannot change on hand by %d and reserved by %d", m.typ, m.onHand, m.reserved)
 	}
 	actorID, kind := actor(ctx)
-	return &InventoryTracking{ID: s.ids.Next(), OrganizerID: it.OrganizerID, MerchantID: it.MerchantID, ItemID: it.ID,
-		LocationID: it.LocationID, VariantID: it.VariantID, Type: string(m.typ), Direction: string(m.typ.Direction()),
-		QuantityDelta: m.onHand, ReservedDelta: m.reserved, OnHandBefore: after.OnHand - m.onHand, OnHandAfter: after.OnHand,
-		ReservedBefore: after.Reserved - m.reserved, ReservedAfter: after.Reserved, DocumentType: m.doc, DocumentID: m.docID,
-		Reference: m.reference, ActorID: actorID, ActorKind: kind, Note: m.note, CreatedAt: time.Now().UTC()}, nil
+	t := &InventoryTracking{ID: s.ids.Next(), Type: string(m.typ), Direction: string(m.typ.Direction()),
+		QuantityDelta: m.onHand, ReservedDelta: m.reserved, DocumentType: m.doc, DocumentID: m.docID,
+		Reference: m.reference, ActorID: actorID, ActorKind: kind, Note: m.note, CreatedAt: s.clock.Now()}
+	t.place(it, after)
+	return t, nil
+}
+
+// place completes a tracking row with the item it changed and the quantities it left it at
+// (those before follow from its deltas).
+func (t *InventoryTracking) place(it itemRef, after level) {
+	t.OrganizerID, t.MerchantID, t.ItemID, t.LocationID, t.VariantID = it.OrganizerID, it.MerchantID, it.ID, it.LocationID, it.VariantID
+	t.OnHandBefore, t.OnHandAfter = after.OnHand-t.QuantityDelta, after.OnHand
+	t.ReservedBefore, t.ReservedAfter = after.Reserved-t.ReservedDelta, after.Reserved
 }
 
 // costs applies the cost effects of m, whose tracking row is t: stock in adds FIFO layers (and
@@ -101,7 +109,9 @@ func (s *Service) costs(ctx context.Context, it itemRef, t *InventoryTracking, m
 			if err := s.st.addLayer(ctx, it, m.typ, t.ID, n, c.UnitCost, t.CreatedAt); err != nil {
 				return out, err
 			}
-			t.CostAmount += n * c.UnitCost
+			if err := addCost(&t.CostAmount, n, c.UnitCost); err != nil {
+				return out, err
+			}
 			left -= n
 		}
 		if left > 0 {
@@ -112,12 +122,13 @@ func (s *Service) costs(ctx context.Context, it itemRef, t *InventoryTracking, m
 			if err := s.st.addLayer(ctx, it, m.typ, t.ID, left, unit, t.CreatedAt); err != nil {
 				return out, err
 			}
-			t.CostAmount += left * unit
+			if err := addCost(&t.CostAmount, left, unit); err != nil {
+				return out, err
+			}
 		}
 		if m.unitCost != nil && *m.unitCost != it.UnitCost {
-			if _, err := s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(`UPDATE inventory_items SET unit_cost = ? WHERE id = ?`),
-				*m.unitCost, int64(it.ID)); err != nil {
-				return out, db.Classify(err)
+			if err := s.st.setUnitCost(ctx, it.ID, *m.unitCost); err != nil {
+				return out, err
 			}
 		}
 	case m.onHand < 0:
@@ -131,6 +142,15 @@ func (s *Service) costs(ctx context.Context, it itemRef, t *InventoryTracking, m
 	return out, nil
 }
 
+// addCost adds qty units at unit to a cost, or refuses with money.ErrOverflow.
+func addCost(cost *int64, qty, unit int64) error {
+	c, err := money.Mul(qty, unit)
+	if err == nil {
+		*cost, err = money.Add(*cost, c)
+	}
+	return err
+}
+
 // costsOf turns consumed layers into what a transfer carries.
 func costsOf(takes []Take) []LayerCost {
 	out := make([]LayerCost, 0, len(takes))
@@ -140,8 +160,26 @@ func costsOf(takes []Take) []LayerCost {
 	return out
 }
 
-// shortage is the 422 for a line that asks for more than is available.
+// shortage is the 422 for a line that asks for more than is available (ErrInsufficientStock).
 func shortage(loc string, variantID id.ID, locationCode string, available, asked int64) error {
-	return errs.RuleField(loc, "only "+itoa(available)+" available for variant "+variantID.String()+
+	return refuse(ErrInsufficientStock, loc, "only "+itoa(available)+" available for variant "+variantID.String()+
 		" at location "+locationCode+", asked for "+itoa(asked), asked)
+}
+
+// actor returns who acts in ctx, for the audit trail: the user, or the system (a job).
+func actor(ctx context.Context) (*id.ID, string) {
+	p := auth.From(ctx)
+	if p == nil || p.UserID == 0 {
+		kind := auth.KindSystem
+		if p != nil && p.Kind != "" {
+			kind = p.Kind
+		}
+		return nil, kind
+	}
+	uid := p.UserID
+	kind := p.Kind
+	if kind == "" {
+		kind = auth.KindUser
+	}
+	return &uid, kind
 }

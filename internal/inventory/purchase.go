@@ -32,10 +32,10 @@ const (
 
 // Next returns the status after action. received tells whether any goods have been received
 // and complete whether, after a receipt, every line is fully received. An action that does not
-// apply to the status is a Conflict (409).
+// apply to the status is ErrPurchaseOrderTransition (409).
 func (s POStatus) Next(a POAction, received, complete bool) (POStatus, error) {
 	bad := func(why string) (POStatus, error) {
-		return s, errs.New(errs.Conflict, fmt.Sprintf("cannot %s a %s purchase order%s", a, s, why))
+		return s, refuse(ErrPurchaseOrderTransition, "", fmt.Sprintf("cannot %s a %s purchase order%s", a, s, why), nil)
 	}
 	switch a {
 	case POSubmit:

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/money"
 )
 
 // PurchaseOrderReceived is published, in the receipt's transaction, each time goods are received
@@ -37,41 +37,30 @@ func (PurchaseOrderReceived) EventName() string { return "PurchaseOrderReceived"
 // EventVersion implements events.Event.
 func (PurchaseOrderReceived) EventVersion() int { return 1 }
 
-// lockPO loads a live purchase order for a change (locked on PostgreSQL). organizerID 0 means any.
-func (s *Service) lockPO(ctx context.Context, organizerID, poID id.ID) (*PurchaseOrder, error) {
-	var po PurchaseOrder
-	q := s.db.IDB(ctx).NewSelect().Model(&po).Where("id = ? AND deleted_at IS NULL", int64(poID))
-	if organizerID != 0 {
-		q = q.Where("organizer_id = ?", int64(organizerID))
+// lockPO loads a live purchase order for a change (locked on PostgreSQL), for a caller who may
+// act for its merchant: another tenant's order is not found.
+func (s *Service) lockPO(ctx context.Context, poID id.ID) (*PurchaseOrder, error) {
+	po, err := s.st.lockPO(ctx, poID)
+	if err != nil {
+		return nil, err
 	}
-	if s.db.Dialect == db.Postgres {
-		q = q.For("UPDATE")
-	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, notFound(err, "purchase order "+poID.String())
-	}
-	return &po, nil
+	return po, actFor(ctx, po.OrganizerID, po.MerchantID, "purchase order "+poID.String())
 }
 
-func (s *Service) poItems(ctx context.Context, poID id.ID) ([]PurchaseOrderItem, error) {
-	var items []PurchaseOrderItem
-	err := s.db.IDB(ctx).NewSelect().Model(&items).Where("purchase_order_id = ?", int64(poID)).Order("id").Scan(ctx)
-	return items, db.Classify(err)
-}
-
-// TransitionPurchaseOrder applies submit, confirm, complete or cancel. An action the order's state
-// does not allow is a Conflict (409).
-func (s *Service) TransitionPurchaseOrder(ctx context.Context, organizerID, poID id.ID, a POAction) (*PurchaseOrder, error) {
+// TransitionPurchaseOrder applies submit, confirm, complete or cancel, for a caller who may act
+// for the order's merchant. An action the order's state does not allow is
+// ErrPurchaseOrderTransition (409); submitting an order without lines, ErrPurchaseOrderEmpty.
+func (s *Service) TransitionPurchaseOrder(ctx context.Context, poID id.ID, a POAction) (*PurchaseOrder, error) {
 	if a == POReceive {
 		return nil, errs.New(errs.Invalid, "receive through ReceivePurchaseOrder")
 	}
 	var po *PurchaseOrder
-	err := s.st.inTx(ctx, func(ctx context.Context) error {
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		if po, err = s.lockPO(ctx, organizerID, poID); err != nil {
+		if po, err = s.lockPO(ctx, poID); err != nil {
 			return err
 		}
-		items, err := s.poItems(ctx, poID)
+		items, err := s.st.poItems(ctx, poID)
 		if err != nil {
 			return err
 		}
@@ -84,9 +73,9 @@ func (s *Service) TransitionPurchaseOrder(ctx context.Context, organizerID, poID
 			return err
 		}
 		if a == POSubmit && len(items) == 0 {
-			return errs.RuleField("path.id", "purchase order "+po.Code+" has no lines to submit", nil)
+			return refuse(ErrPurchaseOrderEmpty, "path.id", "purchase order "+po.Code+" has no lines to submit", nil)
 		}
-		now := time.Now().UTC()
+		now := s.clock.Now()
 		switch next {
 		case POProcessing:
 			po.SubmittedAt = &now
@@ -98,8 +87,7 @@ func (s *Service) TransitionPurchaseOrder(ctx context.Context, organizerID, poID
 			po.CancelledAt = &now
 		}
 		po.Status, po.UpdatedAt = string(next), now
-		_, err = s.db.IDB(ctx).NewUpdate().Model(po).WherePK().Exec(ctx)
-		return db.Classify(err)
+		return s.st.save(ctx, po)
 	})
 	return po, err
 }
@@ -108,13 +96,12 @@ func (s *Service) TransitionPurchaseOrder(ctx context.Context, organizerID, poID
 type PurchaseReceiveLine struct {
 	PurchaseOrderItemID id.ID  `json:"purchaseOrderItemId,omitempty" doc:"The line; or name the variant"`
 	VariantID           id.ID  `json:"variantId,omitempty"`
-	Quantity            int64  `json:"quantity" minimum:"1"`
+	Quantity            int64  `json:"quantity" minimum:"1" maximum:"1000000"`
 	UnitCost            *int64 `json:"unitCost,omitempty" minimum:"0" doc:"Actual unit cost; the line's agreed cost when absent"`
 }
 
 // ReceiveRequest receives a delivery against a confirmed purchase order.
 type ReceiveRequest struct {
-	OrganizerID     id.ID // 0: any (admins)
 	PurchaseOrderID id.ID
 	Lines           []PurchaseReceiveLine
 	Note            string
@@ -122,8 +109,10 @@ type ReceiveRequest struct {
 
 // ReceivePurchaseOrder adds the goods to the order's location (PURCHASE rows, FIFO layers at the
 // unit costs), records the receipt, completes the order once every line is in, and publishes
-// PurchaseOrderReceived, all in one transaction. Receiving more than is left on a line is a Rule
-// error (422); an order that is not CONFIRMED is a Conflict (409).
+// PurchaseOrderReceived, all in one transaction, for a caller who may act for the order's
+// merchant. Receiving more than is left on a line is ErrOverReceipt (422), goods the order does
+// not order ErrNotPurchaseOrderLine (422); an order that is not CONFIRMED is
+// ErrPurchaseOrderTransition (409).
 func (s *Service) ReceivePurchaseOrder(ctx context.Context, r ReceiveRequest) (*PurchaseOrderReceipt, error) {
 	if len(r.Lines) == 0 || len(r.Lines) > 1000 {
 		return nil, errs.Field("body.lines", "must hold 1 to 1000 lines", len(r.Lines))
@@ -132,23 +121,28 @@ func (s *Service) ReceivePurchaseOrder(ctx context.Context, r ReceiveRequest) (*
 		if l.Quantity <= 0 {
 			return nil, errs.Field(fmt.Sprintf("body.lines[%d].quantity", i), "must be positive", l.Quantity)
 		}
+		if err := money.Quantity(fmt.Sprintf("body.lines[%d].quantity", i), l.Quantity); err != nil {
+			return nil, err
+		}
 		if l.PurchaseOrderItemID == 0 && l.VariantID == 0 {
 			return nil, errs.Field(fmt.Sprintf("body.lines[%d]", i), "name the purchaseOrderItemId or the variantId", nil)
 		}
-		if l.UnitCost != nil && *l.UnitCost < 0 {
-			return nil, errs.Field(fmt.Sprintf("body.lines[%d].unitCost", i), "must not be negative", *l.UnitCost)
+		if l.UnitCost != nil {
+			if err := money.Amount(fmt.Sprintf("body.lines[%d].unitCost", i), *l.UnitCost); err != nil {
+				return nil, err
+			}
 		}
 	}
 	var rc *PurchaseOrderReceipt
-	err := s.st.inTx(ctx, func(ctx context.Context) error {
-		po, err := s.lockPO(ctx, r.OrganizerID, r.PurchaseOrderID)
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
+		po, err := s.lockPO(ctx, r.PurchaseOrderID)
 		if err != nil {
 			return err
 		}
 		if _, err := POStatus(po.Status).Next(POReceive, false, false); err != nil {
 			return err
 		}
-		items, err := s.poItems(ctx, po.ID)
+		items, err := s.st.poItems(ctx, po.ID)
 		if err != nil {
 			return err
 		}
@@ -156,7 +150,7 @@ func (s *Service) ReceivePurchaseOrder(ctx context.Context, r ReceiveRequest) (*
 		if err != nil {
 			return err
 		}
-		now := time.Now().UTC()
+		now := s.clock.Now()
 		actorID, _ := actor(ctx)
 		rc = &PurchaseOrderReceipt{ID: s.ids.Next(), OrganizerID: po.OrganizerID, MerchantID: po.MerchantID, PurchaseOrderID: po.ID,
 			LocationID: loc.ID, Note: strings.TrimSpace(r.Note), ActorID: actorID, ReceivedAt: now, CreatedAt: now}
@@ -182,38 +176,38 @@ func (s *Service) ReceivePurchaseOrder(ctx context.Context, r ReceiveRequest) (*
 				}
 			}
 			if k < 0 {
-				return errs.RuleField(fmt.Sprintf("body.lines[%d]", i), "not a line of purchase order "+po.Code, nil)
+				return refuse(ErrNotPurchaseOrderLine, fmt.Sprintf("body.lines[%d]", i), "not a line of purchase order "+po.Code, nil)
 			}
 			line := &items[k]
 			if left := line.QuantityOrdered - line.QuantityReceived; l.Quantity > left {
-				return errs.RuleField(fmt.Sprintf("body.lines[%d].quantity", i), fmt.Sprintf("only %d left to receive of variant %s on %s (ordered %d, received %d), got %d",
+				return refuse(ErrOverReceipt, fmt.Sprintf("body.lines[%d].quantity", i), fmt.Sprintf("only %d left to receive of variant %s on %s (ordered %d, received %d), got %d",
 					left, line.VariantID, po.Code, line.QuantityOrdered, line.QuantityReceived, l.Quantity), l.Quantity)
 			}
 			unit := line.UnitCost
 			if l.UnitCost != nil {
 				unit = *l.UnitCost
 			}
-			res, err := s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(`UPDATE purchase_order_items SET quantity_received = quantity_received + ?, updated_at = ?
-WHERE id = ? AND quantity_received + ? <= quantity_ordered`), l.Quantity, now, int64(line.ID), l.Quantity)
-			if err != nil {
-				return db.Classify(err)
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return errs.Newf(errs.Internal, "inventory: purchase order line %s changed under a lock", line.ID)
+			if err := s.st.receiveLine(ctx, line.ID, l.Quantity); err != nil {
+				return err
 			}
 			line.QuantityReceived += l.Quantity
 			itemID, err := s.st.ensureItem(ctx, loc, line.VariantID)
 			if err != nil {
 				return err
 			}
-			if _, _, err := s.move(ctx, itemID, movement{typ: Purchase, onHand: l.Quantity, unitCost: &unit, doc: DocReceipt, docID: rc.ID,
+			if _, _, err := s.move(ctx, itemID, movement{typ: TrackingPurchase, onHand: l.Quantity, unitCost: &unit, doc: DocReceipt, docID: rc.ID,
 				reference: po.Code}); err != nil {
 				return err
 			}
-			amount := l.Quantity * unit
+			amount, err := money.Mul(l.Quantity, unit)
+			if err != nil {
+				return err
+			}
 			rc.Lines = append(rc.Lines, PurchaseReceiptLine{PurchaseOrderItemID: line.ID, VariantID: line.VariantID, ItemID: itemID,
 				Quantity: l.Quantity, UnitCost: unit, Amount: amount})
-			rc.Amount += amount
+			if rc.Amount, err = money.Add(rc.Amount, amount); err != nil {
+				return err
+			}
 		}
 		complete := true
 		for _, it := range items {
@@ -223,15 +217,19 @@ WHERE id = ? AND quantity_received + ? <= quantity_ordered`), l.Quantity, now, i
 		if err != nil {
 			return err
 		}
-		if _, err := s.db.IDB(ctx).NewInsert().Model(rc).Exec(ctx); err != nil {
-			return db.Classify(err)
+		if err := s.st.insert(ctx, rc); err != nil {
+			return err
 		}
-		po.Status, po.ReceivedAmount, po.UpdatedAt = string(next), po.ReceivedAmount+rc.Amount, now
+		received, err := money.Add(po.ReceivedAmount, rc.Amount)
+		if err != nil {
+			return err
+		}
+		po.Status, po.ReceivedAmount, po.UpdatedAt = string(next), received, now
 		if next == POCompleted {
 			po.CompletedAt = &now
 		}
-		if _, err := s.db.IDB(ctx).NewUpdate().Model(po).WherePK().Exec(ctx); err != nil {
-			return db.Classify(err)
+		if err := s.st.save(ctx, po); err != nil {
+			return err
 		}
 		_, err = s.events.Publish(ctx, PurchaseOrderReceived{OrganizerID: po.OrganizerID, MerchantID: po.MerchantID, PurchaseOrderID: po.ID,
 			PurchaseOrder: po.Code, ReceiptID: rc.ID, VendorID: po.VendorID, LocationID: loc.ID, Amount: rc.Amount, Currency: po.Currency,
@@ -241,10 +239,40 @@ WHERE id = ? AND quantity_received + ? <= quantity_ordered`), l.Quantity, now, i
 	return rc, err
 }
 
-// refreshPOTotal recomputes an order's total from its lines.
-func (s *Service) refreshPOTotal(ctx context.Context, poID id.ID) error {
-	_, err := s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(`UPDATE purchase_orders SET total_amount =
-(SELECT COALESCE(SUM(quantity_ordered * unit_cost), 0) FROM purchase_order_items WHERE purchase_order_id = ?), updated_at = ? WHERE id = ?`),
-		int64(poID), time.Now().UTC(), int64(poID))
-	return db.Classify(err)
+// changePOLine is every write of a purchase order line (a create, a change, a delete), inside
+// its transaction: the order must still be DRAFT or PROCESSING (ErrPurchaseOrderLocked), a new
+// line takes the order's tenant and nothing received, and the order's total follows the line.
+func (s *Service) changePOLine(ctx context.Context, before, after *PurchaseOrderItem) error {
+	line := after
+	if line == nil {
+		line = before
+	}
+	po, err := s.lockPO(ctx, line.PurchaseOrderID)
+	if err != nil {
+		return err
+	}
+	if !POStatus(po.Status).Editable() {
+		return refuse(ErrPurchaseOrderLocked, "", "lines of a "+po.Status+" purchase order cannot change", nil)
+	}
+	var amount, was int64
+	if after != nil {
+		if before == nil {
+			after.OrganizerID, after.MerchantID, after.QuantityReceived = po.OrganizerID, po.MerchantID, 0
+		}
+		if err := money.Quantity("body.quantityOrdered", after.QuantityOrdered); err != nil {
+			return err
+		}
+		if err := money.Amount("body.unitCost", after.UnitCost); err != nil {
+			return err
+		}
+		amount = after.QuantityOrdered * after.UnitCost // at most 10^6 x 10^12: no overflow
+	}
+	if before != nil {
+		was = before.QuantityOrdered * before.UnitCost
+	}
+	// The order's total stays within the money bound, so that its sum (in SQL) cannot overflow.
+	if total := po.TotalAmount - was + amount; amount > was && total > money.MaxAmount {
+		return errs.Field("body.unitCost", fmt.Sprintf("the line's amount (quantityOrdered x unitCost = %d) would take the order's total past %d dong", amount, money.MaxAmount), amount)
+	}
+	return s.st.refreshPOTotal(ctx, po.ID, line.ID, amount)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/id"
 )
 
@@ -32,35 +31,14 @@ type StockReconciliation struct {
 // Reconcile checks, for every stock item of the organizer (0: all) and merchant (0: all), that
 // on hand equals the sum of its tracking deltas and of its FIFO layers' remaining stock, and that
 // reserved equals the sum of its reserved deltas and of its open reservations. It reads one
-// snapshot (one statement), so it may run while stock moves.
+// snapshot (one statement), so it may run while stock moves. The caller must be allowed to act
+// for the organizer and merchant (auth.ActFor): organizer 0 is for admins and auth.System.
 func (s *Service) Reconcile(ctx context.Context, organizerID, merchantID id.ID) (StockReconciliation, error) {
-	q := `SELECT i.id, i.location_id, i.variant_id, i.quantity_on_hand, i.quantity_reserved,
- COALESCE((SELECT SUM(t.quantity_delta) FROM inventory_trackings t WHERE t.item_id = i.id), 0),
- COALESCE((SELECT SUM(t.reserved_delta) FROM inventory_trackings t WHERE t.item_id = i.id), 0),
- COALESCE((SELECT SUM(r.quantity) FROM inventory_reservations r WHERE r.item_id = i.id AND r.status = 'ACTIVE'), 0),
- COALESCE((SELECT SUM(l.quantity_remaining) FROM inventory_cost_layers l WHERE l.item_id = i.id), 0)
-FROM inventory_items i WHERE 1=1`
-	var args []any
-	if organizerID != 0 {
-		q += ` AND i.organizer_id = ?`
-		args = append(args, int64(organizerID))
+	if err := actFor(ctx, organizerID, merchantID, "merchant "+merchantID.String()); err != nil {
+		return StockReconciliation{}, err
 	}
-	if merchantID != 0 {
-		q += ` AND i.merchant_id = ?`
-		args = append(args, int64(merchantID))
-	}
-	rows, err := s.db.Raw(ctx, false).QueryContext(ctx, s.db.Rebind(q+` ORDER BY i.id`), args...)
-	if err != nil {
-		return StockReconciliation{}, db.Classify(err)
-	}
-	defer rows.Close()
 	out := StockReconciliation{OK: true, Discrepancies: []StockDiscrepancy{}}
-	for rows.Next() {
-		var d StockDiscrepancy
-		if err := rows.Scan(&d.ItemID, &d.LocationID, &d.VariantID, &d.QuantityOnHand, &d.QuantityReserved,
-			&d.TrackedOnHand, &d.TrackedReserved, &d.OpenReserved, &d.LayersRemaining); err != nil {
-			return StockReconciliation{}, db.Classify(err)
-		}
+	err := s.st.balances(ctx, organizerID, merchantID, func(d *StockDiscrepancy) {
 		out.Items++
 		check := func(ok bool, format string, a ...any) {
 			if !ok {
@@ -75,8 +53,11 @@ FROM inventory_items i WHERE 1=1`
 			"quantities out of range: on hand %d, reserved %d", d.QuantityOnHand, d.QuantityReserved)
 		if len(d.Problems) > 0 {
 			out.OK = false
-			out.Discrepancies = append(out.Discrepancies, d)
+			out.Discrepancies = append(out.Discrepancies, *d)
 		}
+	})
+	if err != nil {
+		return StockReconciliation{}, err
 	}
-	return out, db.Classify(rows.Err())
+	return out, nil
 }

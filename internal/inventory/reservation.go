@@ -3,18 +3,16 @@ package inventory
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/banapos/bana/internal/platform/db"
+	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
-	"github.com/banapos/bana/internal/platform/jobs"
+	"github.com/banapos/bana/internal/platform/money"
 	"github.com/riverqueue/river"
-	"github.com/uptrace/bun"
 )
 
 // Limits of a reservation request.
@@ -27,7 +25,7 @@ const (
 // StockLine asks for quantity of one variant.
 type StockLine struct {
 	VariantID id.ID `json:"variantId"`
-	Quantity  int64 `json:"quantity" minimum:"1"`
+	Quantity  int64 `json:"quantity" minimum:"1" maximum:"1000000" doc:"At most 10^6 units (money.MaxQuantity)"`
 }
 
 // ReserveRequest reserves stock for the lines of one order, all or nothing.
@@ -71,7 +69,7 @@ func (r Reserved) IDs() []id.ID {
 // Reserve holds stock for every line, or for none: a line asking for more than is available is a
 // Rule error (422) naming the line, the variant and what is available.
 func (s *Service) Reserve(ctx context.Context, r ReserveRequest) (Reserved, error) {
-	now := time.Now().UTC()
+	now := s.clock.Now()
 	if err := checkTenantIDs(r.OrganizerID, r.MerchantID); err != nil {
 		return Reserved{}, err
 	}
@@ -85,8 +83,8 @@ func (s *Service) Reserve(ctx context.Context, r ReserveRequest) (Reserved, erro
 		if l.VariantID <= 0 {
 			return Reserved{}, errs.Field(fmt.Sprintf("body.lines[%d].variantId", i), "is required", nil)
 		}
-		if l.Quantity <= 0 || l.Quantity > 1_000_000 {
-			return Reserved{}, errs.Field(fmt.Sprintf("body.lines[%d].quantity", i), "must be 1 to 1000000", l.Quantity)
+		if l.Quantity <= 0 || l.Quantity > money.MaxQuantity {
+			return Reserved{}, errs.Field(fmt.Sprintf("body.lines[%d].quantity", i), fmt.Sprintf("must be 1 to %d", money.MaxQuantity), l.Quantity)
 		}
 	}
 	expires := r.ExpiresAt.UTC()
@@ -96,6 +94,10 @@ func (s *Service) Reserve(ctx context.Context, r ReserveRequest) (Reserved, erro
 	if !expires.After(now) || expires.Sub(now) > MaxReservationTTL {
 		return Reserved{}, errs.Field("body.expiresAt", "must be in the future, at most 7 days away", r.ExpiresAt)
 	}
+	ctx, err := s.allow(ctx, r.OrganizerID, r.MerchantID, variantsOf(r.Lines))
+	if err != nil {
+		return Reserved{}, err
+	}
 	// Lock items in one order (by variant) so that two multi-line reservations cannot deadlock.
 	order := make([]int, len(r.Lines))
 	for i := range order {
@@ -103,7 +105,7 @@ func (s *Service) Reserve(ctx context.Context, r ReserveRequest) (Reserved, erro
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(r.Lines[a].VariantID, r.Lines[b].VariantID) })
 	var out Reserved
-	err := s.st.inTx(ctx, func(ctx context.Context) error {
+	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		out = Reserved{Reference: r.Reference, ExpiresAt: expires, Lines: make([]ReservedLine, len(r.Lines))}
 		loc, err := s.st.location(ctx, r.OrganizerID, r.MerchantID, r.LocationID)
 		if err != nil && !(r.LocationID == 0 && errs.KindOf(err) == errs.NotFound) {
@@ -118,14 +120,14 @@ func (s *Service) Reserve(ctx context.Context, r ReserveRequest) (Reserved, erro
 		}
 		if loc != nil {
 			if _, err := s.jobs.Insert(ctx, ExpireReservations{ReservationIDs: ids},
-				&river.InsertOpts{Queue: jobs.QueueInventory, ScheduledAt: expires}); err != nil {
+				&river.InsertOpts{Queue: Queue, ScheduledAt: expires}); err != nil {
 				return err
 			}
 		}
 		// Each line's reservation and its RESERVATION tracking row are written with the
-		// conditional UPDATE in one statement on PostgreSQL (store.reserveRecorded: one round
-		// trip while the item is locked, not three). SQLite has no data-modifying WITH: there they
-		// are written once every line is held, in two statements for all of them. Either way a
+		// conditional UPDATE in one statement where the database can (store.reserveLine: one
+		// round trip while the item is locked, not three). Otherwise they are written once every
+		// line is held, in two statements for all of them. Either way a
 		// refused line fails the call, whose transaction is rolled back (the caller's too: all
 		// lines or none already relies on that).
 		var made []*StockReservation
@@ -141,20 +143,14 @@ func (s *Service) Reserve(ctx context.Context, r ReserveRequest) (Reserved, erro
 			}
 			res := &StockReservation{ID: ids[i], Quantity: l.Quantity, Reference: r.Reference, Status: string(ReservationActive),
 				ExpiresAt: &expires, CreatedAt: now, UpdatedAt: now}
-			mv := movement{typ: Reservation, reserved: l.Quantity, doc: DocReservation, docID: res.ID, reference: r.Reference}
-			var it itemRef
-			var ok bool
-			if s.db.Dialect == db.Postgres {
-				// The row's item and quantities are the statement's: here only what they are not.
-				t, err := s.tracking(ctx, itemRef{}, level{}, mv)
-				if err != nil {
-					return err
-				}
-				it, ok, err = s.st.reserveRecorded(ctx, loc.ID, l.VariantID, res, t)
-				if err != nil {
-					return err
-				}
-			} else if it, ok, err = s.st.reserve(ctx, loc.ID, l.VariantID, l.Quantity); err != nil {
+			mv := movement{typ: TrackingReservation, reserved: l.Quantity, doc: DocReservation, docID: res.ID, reference: r.Reference}
+			// The row's item and quantities are the statement's: here only what they are not.
+			t, err := s.tracking(ctx, itemRef{}, level{}, mv)
+			if err != nil {
+				return err
+			}
+			it, ok, recorded, err := s.st.reserveLine(ctx, loc.ID, l.VariantID, res, t)
+			if err != nil {
 				return err
 			}
 			if !ok {
@@ -164,12 +160,9 @@ func (s *Service) Reserve(ctx context.Context, r ReserveRequest) (Reserved, erro
 				}
 				return err
 			}
-			if s.db.Dialect != db.Postgres {
+			if !recorded {
 				res.OrganizerID, res.MerchantID, res.ItemID, res.LocationID, res.VariantID = it.OrganizerID, it.MerchantID, it.ID, it.LocationID, it.VariantID
-				t, err := s.tracking(ctx, it, it.After, mv)
-				if err != nil {
-					return err
-				}
+				t.place(it, it.After)
 				made, rows = append(made, res), append(rows, t)
 			}
 			rid := res.ID
@@ -211,15 +204,18 @@ func (s *Service) Release(ctx context.Context, r ReleaseRequest) (Released, erro
 	if reason == "" {
 		reason = "released"
 	}
+	if err := actFor(ctx, r.OrganizerID, r.MerchantID, "merchant "+r.MerchantID.String()); err != nil {
+		return Released{}, err
+	}
 	out := Released{ReservationIDs: []id.ID{}}
-	err := s.st.inTx(ctx, func(ctx context.Context) error {
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
 		out = Released{ReservationIDs: []id.ID{}}
-		list, err := s.reservations(ctx, r.OrganizerID, r.MerchantID, r.Reference, r.ReservationIDs, true)
+		list, err := s.st.reservations(ctx, r.OrganizerID, r.MerchantID, r.Reference, r.ReservationIDs, true)
 		if err != nil {
 			return err
 		}
 		for _, res := range list {
-			done, _, err := s.close(ctx, res, ReservationReleased, ReservationRelease, reason, nil)
+			done, _, err := s.close(ctx, res, ReservationReleased, TrackingReservationRelease, reason, nil)
 			if err != nil {
 				return err
 			}
@@ -233,49 +229,12 @@ func (s *Service) Release(ctx context.Context, r ReleaseRequest) (Released, erro
 	return out, err
 }
 
-// reservations lists reservations by reference or ids, in the lock order (variant, location).
-func (s *Service) reservations(ctx context.Context, organizerID, merchantID id.ID, reference string, ids []id.ID, activeOnly bool) ([]StockReservation, error) {
-	q := `SELECT ` + reservationColumns + ` FROM inventory_reservations WHERE organizer_id = ?`
-	args := []any{int64(organizerID)}
-	if merchantID != 0 {
-		q += ` AND merchant_id = ?`
-		args = append(args, int64(merchantID))
-	}
-	if reference != "" {
-		q += ` AND reference = ?`
-		args = append(args, reference)
-	}
-	if len(ids) > 0 {
-		q += ` AND id IN (?` + strings.Repeat(", ?", len(ids)-1) + `)`
-		for _, v := range ids {
-			args = append(args, int64(v))
-		}
-	}
-	if activeOnly {
-		q += ` AND status = 'ACTIVE'`
-	}
-	var list []StockReservation
-	err := s.st.query(ctx, true, &list, q+` ORDER BY variant_id, location_id, id`, args...)
-	return list, err
-}
-
 // close ends an active reservation with status and gives its stock back (or, for a commit,
 // hands it to the sale, and returns its cost of goods). It reports false when the reservation was
 // no longer active. dueBy, when set, closes it only if it expires by then.
 func (s *Service) close(ctx context.Context, res StockReservation, status ReservationStatus, typ TrackingType, reason string, dueBy *time.Time) (bool, int64, error) {
-	now := time.Now().UTC()
-	q := `UPDATE inventory_reservations SET status = ?, reason = ?, closed_at = ?, updated_at = ? WHERE id = ? AND status = 'ACTIVE'`
-	args := []any{string(status), reason, now, now, int64(res.ID)}
-	if dueBy != nil {
-		q += ` AND expires_at <= ?`
-		args = append(args, *dueBy)
-	}
-	r, err := s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(q), args...)
-	if err != nil {
-		return false, 0, db.Classify(err)
-	}
-	if n, _ := r.RowsAffected(); n == 0 {
-		return false, 0, nil
+	if closed, err := s.st.closeReservation(ctx, res.ID, status, reason, dueBy); err != nil || !closed {
+		return false, 0, err
 	}
 	if status != ReservationCommitted {
 		_, ok, err := s.move(ctx, res.ItemID, movement{typ: typ, reserved: -res.Quantity, doc: DocReservation, docID: res.ID,
@@ -295,12 +254,12 @@ func (s *Service) close(ctx context.Context, res StockReservation, status Reserv
 		return false, 0, errs.Newf(errs.Internal, "inventory: item %s holds less than reservation %s", res.ItemID, res.ID)
 	}
 	mid := level{OnHand: it.After.OnHand + res.Quantity, Reserved: it.After.Reserved}
-	commit, err := s.tracking(ctx, it, mid, movement{typ: ReservationCommit, reserved: -res.Quantity, doc: DocReservation,
+	commit, err := s.tracking(ctx, it, mid, movement{typ: TrackingReservationCommit, reserved: -res.Quantity, doc: DocReservation,
 		docID: res.ID, reference: res.Reference})
 	if err != nil {
 		return false, 0, err
 	}
-	m := movement{typ: Sale, onHand: -res.Quantity, doc: DocReservation, docID: res.ID, reference: res.Reference}
+	m := movement{typ: TrackingSale, onHand: -res.Quantity, doc: DocReservation, docID: res.ID, reference: res.Reference}
 	sale, err := s.tracking(ctx, it, it.After, m)
 	if err != nil {
 		return false, 0, err
@@ -311,9 +270,10 @@ func (s *Service) close(ctx context.Context, res StockReservation, status Reserv
 	if err := s.st.insertTrackings(ctx, []*InventoryTracking{commit, sale}); err != nil {
 		return false, 0, err
 	}
-	_, err = s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(`UPDATE inventory_reservations SET cost_amount = ? WHERE id = ?`),
-		sale.CostAmount, int64(res.ID))
-	return err == nil, sale.CostAmount, db.Classify(err)
+	if err := s.st.setReservationCost(ctx, res.ID, sale.CostAmount); err != nil {
+		return false, 0, err
+	}
+	return true, sale.CostAmount, nil
 }
 
 // CommitRequest completes the sale of an order's reservations.
@@ -351,10 +311,13 @@ func (s *Service) Commit(ctx context.Context, r CommitRequest) (Committed, error
 	if r.Reference = strings.TrimSpace(r.Reference); r.Reference == "" {
 		return Committed{}, errs.Field("body.reference", "is required", nil)
 	}
+	if err := actFor(ctx, r.OrganizerID, r.MerchantID, "merchant "+r.MerchantID.String()); err != nil {
+		return Committed{}, err
+	}
 	var out Committed
-	err := s.st.inTx(ctx, func(ctx context.Context) error {
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
 		out = Committed{Reference: r.Reference, Lines: []CommittedLine{}}
-		list, err := s.reservations(ctx, r.OrganizerID, r.MerchantID, r.Reference, nil, false)
+		list, err := s.st.reservations(ctx, r.OrganizerID, r.MerchantID, r.Reference, nil, false)
 		if err != nil {
 			return err
 		}
@@ -363,7 +326,7 @@ func (s *Service) Commit(ctx context.Context, r CommitRequest) (Committed, error
 			res := &list[k]
 			switch ReservationStatus(res.Status) {
 			case ReservationActive:
-				done, cost, err := s.close(ctx, *res, ReservationCommitted, ReservationCommit, "committed", nil)
+				done, cost, err := s.close(ctx, *res, ReservationCommitted, TrackingReservationCommit, "committed", nil)
 				if err != nil {
 					return err
 				}
@@ -378,10 +341,10 @@ func (s *Service) Commit(ctx context.Context, r CommitRequest) (Committed, error
 			}
 		}
 		if len(list) > 0 && closed == len(list) {
-			return errs.New(errs.Conflict, "the reservations of "+r.Reference+" were released or expired; reserve again")
+			return refuse(ErrReservationsClosed, "", "the reservations of "+r.Reference+" were released or expired; reserve again", nil)
 		}
 		if raced { // another transaction closed one since the read: take its outcome from the table
-			if list, err = s.reservations(ctx, r.OrganizerID, r.MerchantID, r.Reference, nil, false); err != nil {
+			if list, err = s.st.reservations(ctx, r.OrganizerID, r.MerchantID, r.Reference, nil, false); err != nil {
 				return err
 			}
 		}
@@ -410,24 +373,18 @@ func (ExpireReservations) Kind() string { return "inventory.expire-reservations"
 // expire releases the listed reservations that are still active and due. A reservation that was
 // released or committed meanwhile is left alone, so the job may run any number of times.
 func (s *Service) expire(ctx context.Context, ids []id.ID) (n int, later *time.Time, err error) {
-	err = s.st.inTx(ctx, func(ctx context.Context) error {
+	if _, err := auth.Tenancy(ctx); err != nil {
+		return 0, nil, err
+	}
+	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		n, later = 0, nil
-		var list []StockReservation
-		raw := make([]int64, len(ids))
-		for i, v := range ids {
-			raw[i] = int64(v)
+		list, err := s.st.activeReservations(ctx, ids)
+		if err != nil {
+			return err
 		}
-		if len(raw) == 0 {
-			return nil
-		}
-		err := s.db.IDB(ctx).NewSelect().Model(&list).Where("id IN (?)", bun.List(raw)).Where("status = ?", string(ReservationActive)).
-			Order("variant_id", "location_id", "id").Scan(ctx)
-		if err != nil && err != sql.ErrNoRows {
-			return db.Classify(err)
-		}
-		now := time.Now().UTC()
+		now := s.clock.Now()
 		for _, res := range list {
-			done, _, err := s.close(ctx, res, ReservationExpiredSt, ReservationExpired, "expired", &now)
+			done, _, err := s.close(ctx, res, ReservationExpired, TrackingReservationExpired, "expired", &now)
 			if err != nil {
 				return err
 			}

@@ -14,10 +14,12 @@ import (
 	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/db/dbtest"
+	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/events"
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/banapos/bana/internal/platform/idempotency"
 	"github.com/banapos/bana/internal/platform/jobs"
+	"github.com/banapos/bana/internal/platform/module"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -87,23 +89,24 @@ func BenchmarkReserve(b *testing.B) {
 	j := jobs.New(d, jobs.Options{Logger: log})
 	bus := events.New(d, j, ids, log)
 	idem := idempotency.New(d, nil)
-	m := New(Deps{DB: d, IDs: ids, Jobs: j, Events: bus, Idem: idem, Log: log})
+	m := New(Deps{Platform: module.Platform{DB: d, IDs: ids, Jobs: j, Events: bus, Idem: idem, Log: log}, Catalog: VariantRange{Merchant: 10, From: 1, To: 1000}})
 	mg, err := db.NewMigrator(d, j.Migrations(), bus.Migrations(), idem.Migrations(), m.Migrations())
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{UserID: 7, Roles: []auth.Role{auth.OrganizerOwner}, OrganizerID: 1})
+	ctx := auth.WithPrincipal(context.Background(), (&auth.Principal{UserID: 7, Roles: []auth.Role{auth.OrganizerOwner}, OrganizerID: 1}).
+		WithDirectory(benchDirectory{}))
 	if _, err := mg.Up(ctx); err != nil {
 		b.Fatal(err)
 	}
 	loc := &Location{OrganizerID: 1, MerchantID: 10, Code: "MAIN", Name: "Main", Type: "STORE", Status: "ACTIVE"}
-	if err := m.createLocation(ctx, loc); err != nil {
+	if err := m.locations.Create(ctx, loc); err != nil {
 		b.Fatal(err)
 	}
 	const variants = 1000
 	lines := make([]StockCountInput, variants)
 	for v := range lines {
-		lines[v] = StockCountInput{VariantID: id.ID(1 + v), Counted: 1_000_000_000}
+		lines[v] = StockCountInput{VariantID: id.ID(1 + v), Counted: 1_000_000}
 	}
 	if _, err := m.svc.Count(ctx, CountRequest{OrganizerID: 1, MerchantID: 10, Lines: lines}); err != nil {
 		b.Fatal(err)
@@ -137,4 +140,14 @@ func BenchmarkReserve(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(st.queries.Load())/float64(b.N), "stmts/op")
 	b.ReportMetric(float64(st.prepares.Load())/float64(b.N), "prepares/op")
+}
+
+// benchDirectory says merchant 10 is organizer 1's, as commerce would.
+type benchDirectory struct{}
+
+func (benchDirectory) MerchantOrganizer(_ context.Context, merchantID id.ID) (id.ID, error) {
+	if merchantID == 10 {
+		return 1, nil
+	}
+	return 0, errs.ErrNotFound
 }

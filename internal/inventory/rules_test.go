@@ -6,13 +6,14 @@ import (
 
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/money"
 )
 
 func TestTrackingTypeGroups(t *testing.T) {
 	want := map[Direction][]TrackingType{
-		Inbound:  {StockIn, Purchase, TransferIn, ReturnFromCustomer, AdjustmentIn, TransferReturn},
-		Outbound: {StockOut, Sale, TransferOut, ReturnToVendor, Expired, Lost, Damaged, AdjustmentOut},
-		Neutral:  {InventoryCount, AdjustmentNeutral, Reservation, ReservationRelease, ReservationExpired, ReservationCommit},
+		Inbound:  {TrackingStockIn, TrackingPurchase, TrackingTransferIn, TrackingReturnFromCustomer, TrackingAdjustmentIn, TrackingTransferReturn},
+		Outbound: {TrackingStockOut, TrackingSale, TrackingTransferOut, TrackingReturnToVendor, TrackingExpired, TrackingLost, TrackingDamaged, TrackingAdjustmentOut},
+		Neutral:  {TrackingInventoryCount, TrackingAdjustmentNeutral, TrackingReservation, TrackingReservationRelease, TrackingReservationExpired, TrackingReservationCommit},
 	}
 	if len(TrackingTypes) != 20 {
 		t.Fatalf("%d tracking types, want 20", len(TrackingTypes))
@@ -52,25 +53,25 @@ func TestTrackingTypeAllows(t *testing.T) {
 		onHand, reserved int64
 		ok               bool
 	}{
-		{Purchase, 5, 0, true},
-		{Purchase, -5, 0, false},
-		{Purchase, 0, 0, false},
-		{Sale, -1, 0, true},
-		{Sale, 1, 0, false},
-		{Sale, -1, -1, false}, // a row changes one quantity only
-		{Lost, -3, 0, true},
-		{TransferReturn, 2, 0, true},
-		{InventoryCount, -4, 0, true},
-		{InventoryCount, 4, 0, true},
-		{InventoryCount, 0, 0, true},
-		{AdjustmentNeutral, -1, 0, true},
-		{Reservation, 0, 2, true},
-		{Reservation, 0, -2, false},
-		{Reservation, 1, 1, false},
-		{ReservationRelease, 0, -2, true},
-		{ReservationExpired, 0, 2, false},
-		{ReservationCommit, 0, -1, true},
-		{ReservationCommit, -1, 0, false},
+		{TrackingPurchase, 5, 0, true},
+		{TrackingPurchase, -5, 0, false},
+		{TrackingPurchase, 0, 0, false},
+		{TrackingSale, -1, 0, true},
+		{TrackingSale, 1, 0, false},
+		{TrackingSale, -1, -1, false}, // a row changes one quantity only
+		{TrackingLost, -3, 0, true},
+		{TrackingTransferReturn, 2, 0, true},
+		{TrackingInventoryCount, -4, 0, true},
+		{TrackingInventoryCount, 4, 0, true},
+		{TrackingInventoryCount, 0, 0, true},
+		{TrackingAdjustmentNeutral, -1, 0, true},
+		{TrackingReservation, 0, 2, true},
+		{TrackingReservation, 0, -2, false},
+		{TrackingReservation, 1, 1, false},
+		{TrackingReservationRelease, 0, -2, true},
+		{TrackingReservationExpired, 0, 2, false},
+		{TrackingReservationCommit, 0, -1, true},
+		{TrackingReservationCommit, -1, 0, false},
 		{"NOPE", 1, 0, false},
 	}
 	for _, c := range cases {
@@ -130,7 +131,7 @@ func TestPurchaseOrderStateMachine(t *testing.T) {
 						}
 						continue
 					}
-					if errs.KindOf(err) != errs.Conflict || got != from {
+					if errs.KindOf(err) != errs.Conflict || !errors.Is(err, ErrPurchaseOrderTransition) || got != from {
 						t.Errorf("%s %s (received %v, complete %v) = %s, %v; want a conflict", from, a, received, complete, got, err)
 					}
 				}
@@ -163,7 +164,10 @@ func TestConsumeFIFO(t *testing.T) {
 		{9, 1200, []Take{{1, 2, 100}, {3, 5, 200}}, 2},
 	}
 	for _, c := range cases {
-		takes, cost, unc := Consume(layers, c.qty)
+		takes, cost, unc, err := Consume(layers, c.qty)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if cost != c.cost || unc != c.uncovered || len(takes) != len(c.takes) {
 			t.Errorf("Consume(%d) = %v, %d, %d; want %v, %d, %d", c.qty, takes, cost, unc, c.takes, c.cost, c.uncovered)
 			continue
@@ -174,8 +178,14 @@ func TestConsumeFIFO(t *testing.T) {
 			}
 		}
 	}
-	if _, _, unc := Consume(nil, 3); unc != 3 {
+	if _, _, unc, _ := Consume(nil, 3); unc != 3 {
 		t.Errorf("no layers: uncovered %d", unc)
+	}
+	// Layers whose cost adds up past 64 bits (ten million units at the money bound, counted
+	// away at once) are refused, never wrapped into a negative cost.
+	huge := []Layer{{ID: 1, UnitCost: money.MaxAmount, Remaining: 5_000_000}, {ID: 2, UnitCost: money.MaxAmount, Remaining: 5_000_000}}
+	if _, cost, _, err := Consume(huge, 10_000_000); !errors.Is(err, money.ErrOverflow) {
+		t.Errorf("a cost past int64: %d, %v", cost, err)
 	}
 	_ = id.ID(0)
 	_ = errors.New

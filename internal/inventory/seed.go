@@ -13,7 +13,7 @@ import (
 // the demo café's counter without duplicating it on a second run.
 func (m *Module) EnsureLocation(ctx context.Context, organizerID, merchantID id.ID, code, name string) (loc *Location, created bool, err error) {
 	ctx = auth.System(ctx)
-	err = m.svc.st.inTx(ctx, func(ctx context.Context) error {
+	err = m.svc.db.InTx(ctx, func(ctx context.Context) error {
 		found, err := m.locations.Find(ctx, &query.Filter{Where: map[string]any{"merchantId": merchantID.String(), "code": code}, Limit: 1}, query.ExcludeDeleted)
 		if err != nil {
 			return err
@@ -27,7 +27,7 @@ func (m *Module) EnsureLocation(ctx context.Context, organizerID, merchantID id.
 			return err
 		}
 		created = true
-		return m.createLocation(ctx, loc)
+		return m.locations.Create(ctx, loc)
 	})
 	return loc, created, err
 }

@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
-	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/money"
 )
 
 // DocOrder marks the tracking rows of a Sell: the order is the row's reference.
@@ -59,9 +58,13 @@ func (s *Service) Sell(ctx context.Context, r SellRequest) (Sold, error) {
 		return Sold{}, errs.Field("body.lines", fmt.Sprintf("must hold 1 to %d lines", MaxLines), len(r.Lines))
 	}
 	for i, l := range r.Lines {
-		if l.VariantID <= 0 || l.Quantity <= 0 || l.Quantity > 1_000_000 {
-			return Sold{}, errs.Field(fmt.Sprintf("body.lines[%d]", i), "needs a variantId and a quantity of 1 to 1000000", nil)
+		if l.VariantID <= 0 || l.Quantity <= 0 || l.Quantity > money.MaxQuantity {
+			return Sold{}, errs.Field(fmt.Sprintf("body.lines[%d]", i), fmt.Sprintf("needs a variantId and a quantity of 1 to %d", money.MaxQuantity), nil)
 		}
+	}
+	ctx, err := s.allow(ctx, r.OrganizerID, r.MerchantID, variantsOf(r.Lines))
+	if err != nil {
+		return Sold{}, err
 	}
 	order := make([]int, len(r.Lines))
 	for i := range order {
@@ -69,7 +72,7 @@ func (s *Service) Sell(ctx context.Context, r SellRequest) (Sold, error) {
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(r.Lines[a].VariantID, r.Lines[b].VariantID) })
 	out := Sold{Reference: r.Reference, Lines: make([]SoldLine, len(r.Lines))}
-	err := s.st.inTx(ctx, func(ctx context.Context) error {
+	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		out.CostOfGoods = 0
 		// The location is found by the sell statement itself; it is read only to explain a
 		// line that could not be taken (loc nil after that: the merchant has no default).
@@ -102,7 +105,7 @@ func (s *Service) Sell(ctx context.Context, r SellRequest) (Sold, error) {
 				}
 				return err
 			}
-			m := movement{typ: Sale, onHand: -l.Quantity, doc: DocOrder, reference: r.Reference}
+			m := movement{typ: TrackingSale, onHand: -l.Quantity, doc: DocOrder, reference: r.Reference}
 			t, err := s.tracking(ctx, it, it.After, m)
 			if err != nil {
 				return err
@@ -119,17 +122,20 @@ func (s *Service) Sell(ctx context.Context, r SellRequest) (Sold, error) {
 	return out, err
 }
 
-// sell takes qty off the item of the variant at the location (locationID 0: the merchant's
-// default one) if what is left still covers its reservations. The location is looked up within
-// the statement, confined to the organizer and merchant.
-func (s *store) sell(ctx context.Context, organizerID, merchantID, locationID, variantID id.ID, qty int64) (itemRef, bool, error) {
-	cond, largs := locationMatch(organizerID, merchantID, locationID)
-	args := append(append([]any{qty, time.Now().UTC()}, largs...), int64(variantID), qty)
-	q := s.db.Rebind(`UPDATE inventory_items SET quantity_on_hand = quantity_on_hand - ?, updated_at = ?
-WHERE location_id = (SELECT id FROM inventory_locations WHERE ` + cond + ` LIMIT 1)
-AND variant_id = ? AND quantity_on_hand - quantity_reserved >= ?` + itemReturning)
-	it, ok, err := s.scanItem(s.db.Raw(ctx, true).QueryRowContext(ctx, q, args...))
-	return it, ok, db.Classify(err)
+// Tracked answers, for a merchant's variants, which ones the inventory tracks: those with a
+// stock item at some location of the merchant (docs/inventory.md, "Tracked variants"). It is
+// the one rule of what is stock-tracked; the catalog's trackStock flag does not decide it. Sale
+// asks it at checkout and holds (or sells) the tracked lines: a variant given stock by any
+// movement is never sold past it. One statement whatever the number of variants. The caller
+// must be allowed to act for the merchant (auth.ActFor).
+func (s *Service) Tracked(ctx context.Context, organizerID, merchantID id.ID, variantIDs []id.ID) (map[id.ID]bool, error) {
+	if err := checkTenantIDs(organizerID, merchantID); err != nil {
+		return nil, err
+	}
+	if err := actFor(ctx, organizerID, merchantID, "merchant "+merchantID.String()); err != nil {
+		return nil, err
+	}
+	return s.st.trackedOf(ctx, merchantID, variantIDs)
 }
 
 // notTaken explains why line i could not be taken at loc (nil: the merchant has no default
@@ -141,7 +147,7 @@ func (s *Service) notTaken(ctx context.Context, loc *Location, merchantID id.ID,
 		if err != nil || !tracked {
 			return err == nil, err
 		}
-		return false, errs.RuleField("body.locationId", "merchant "+merchantID.String()+" has no default location; name one", nil)
+		return false, refuse(ErrNoDefaultLocation, "body.locationId", "merchant "+merchantID.String()+" has no default location; name one", nil)
 	}
 	cur, exists, err := s.st.itemAt(ctx, loc.ID, l.VariantID)
 	if err != nil {

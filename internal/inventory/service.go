@@ -3,44 +3,108 @@ package inventory
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/banapos/bana/internal/platform/auth"
+	"github.com/banapos/bana/internal/platform/clock"
 	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/events"
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/banapos/bana/internal/platform/jobs"
+	"github.com/banapos/bana/internal/platform/memo"
+	"github.com/banapos/bana/internal/platform/money"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 )
 
-// JobInserter enqueues jobs in the caller's transaction (platform jobs.Client).
-type JobInserter interface {
-	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-}
-
-// Publisher publishes domain events in the caller's transaction (platform events.Bus).
-type Publisher interface {
-	Publish(ctx context.Context, ev events.Event) (id.ID, error)
-}
-
-// Service is the inventory's use cases, each one transaction. Sale uses Reserve, Release and
-// Commit through an interface of its own.
+// Service is the inventory's use cases, each one transaction. Sale uses Reserve, Release,
+// Commit, Sell and RequestAdjustment through an interface of its own.
 type Service struct {
 	db     *db.DB
 	ids    *id.Generator
 	st     *store
-	jobs   JobInserter
-	events Publisher
+	jobs   *jobs.Client
+	events *events.Bus
+	clock  clock.Clock
+	// catalog says which variants a merchant sells (commerce): stock is kept only of those.
+	catalog Catalog
 }
 
-// NewService builds the service.
-func NewService(d *db.DB, ids *id.Generator, j JobInserter, ev Publisher) *Service {
-	return &Service{db: d, ids: ids, st: &store{db: d, ids: ids}, jobs: j, events: ev}
+// checkVariants refuses the first variant that is not the merchant's (ErrNotYourVariant, at
+// field(i)): stock is only ever kept of a merchant's own variants. A variant the merchant
+// already holds stock of passes (a product deleted from the catalog can still be counted and
+// written off). Within an operation that read the catalog (a checkout), it costs no statement.
+func (s *Service) checkVariants(ctx context.Context, merchantID id.ID, variantIDs []id.ID, field func(i int) string) error {
+	if len(variantIDs) == 0 {
+		return nil
+	}
+	var known map[id.ID]bool
+	if s.catalog != nil {
+		var err error
+		if known, err = s.catalog.VariantsOf(ctx, merchantID, variantIDs); err != nil {
+			return err
+		}
+	}
+	var unknown []id.ID
+	for _, v := range variantIDs {
+		if !known[v] {
+			unknown = append(unknown, v)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	held, err := s.st.trackedOf(ctx, merchantID, unknown)
+	if err != nil {
+		return err
+	}
+	for i, v := range variantIDs {
+		if !known[v] && !held[v] {
+			msg := "variant " + v.String() + " " + ErrNotYourVariant.Message + " " + merchantID.String()
+			return &errs.E{Kind: errs.Invalid, Message: msg, Err: ErrNotYourVariant,
+				Fields: []errs.FieldError{{Location: field(i), Message: msg, Value: v.String()}}}
+		}
+	}
+	return nil
+}
+
+// lineField names the variantId of line i of a request body.
+func lineField(i int) string { return fmt.Sprintf("body.lines[%d].variantId", i) }
+
+// allow is the start of every use case on a merchant's stock: the caller of ctx may act for the
+// merchant (merchant 0: the organizer as a whole), or the call is refused (auth.ErrNoPrincipal
+// without a caller or auth.System: tenancy fails closed), and the variants it names are the
+// merchant's (checkVariants). The returned context remembers the catalog's reads for the
+// operation.
+func (s *Service) allow(ctx context.Context, organizerID, merchantID id.ID, variantIDs []id.ID) (context.Context, error) {
+	ctx = memo.With(ctx)
+	if err := actFor(ctx, organizerID, merchantID, "merchant "+merchantID.String()); err != nil {
+		return ctx, err
+	}
+	return ctx, s.checkVariants(ctx, merchantID, variantIDs, lineField)
+}
+
+// variantsOf lists the variants of stock lines, in order.
+func variantsOf(lines []StockLine) []id.ID {
+	out := make([]id.ID, len(lines))
+	for i, l := range lines {
+		out[i] = l.VariantID
+	}
+	return out
+}
+
+// actFor checks that the caller of ctx may act for a document's merchant: another tenant's
+// document is not found (what names it), as a read of it would not find it.
+func actFor(ctx context.Context, organizerID, merchantID id.ID, what string) error {
+	err := auth.ActFor(ctx, organizerID, merchantID)
+	if errors.Is(err, auth.ErrNotYourMerchant) {
+		return errs.Wrap(errs.NotFound, what+" not found", errs.ErrNotFound)
+	}
+	return err
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -55,20 +119,34 @@ func checkTenantIDs(organizerID, merchantID id.ID) error {
 	return nil
 }
 
-// ---- stock items ----
+// ---- locations and stock items ----
+
+// placeLocation is the create of a location, inside its transaction: the first location of a
+// merchant becomes its default.
+func (s *Service) placeLocation(ctx context.Context, _, l *Location) error {
+	if l.IsDefault {
+		return nil
+	}
+	has, err := s.st.hasDefaultLocation(ctx, l.MerchantID)
+	if err != nil || has {
+		return err
+	}
+	l.IsDefault = true
+	return nil
+}
 
 // createItem inserts a stock item; an opening quantity is recorded as STOCK_IN at the item's
 // unit cost.
 func (s *Service) createItem(ctx context.Context, it *StockItem, create func(context.Context, *StockItem) error) error {
 	opening := it.QuantityOnHand
-	return s.st.inTx(ctx, func(ctx context.Context) error {
+	return s.db.InTx(ctx, func(ctx context.Context) error {
 		it.QuantityOnHand, it.QuantityReserved, it.QuantityAvailable = 0, 0, 0
 		if err := create(ctx, it); err != nil {
 			return err
 		}
 		if opening > 0 {
 			unit := it.UnitCost
-			if _, _, err := s.move(ctx, it.ID, movement{typ: StockIn, onHand: opening, unitCost: &unit, doc: DocItem, docID: it.ID,
+			if _, _, err := s.move(ctx, it.ID, movement{typ: TrackingStockIn, onHand: opening, unitCost: &unit, doc: DocItem, docID: it.ID,
 				note: "opening stock"}); err != nil {
 				return err
 			}
@@ -109,35 +187,48 @@ func (s *Service) RequestAdjustment(ctx context.Context, r AdjustmentRequest) (*
 	}
 	for i, l := range r.Lines {
 		at := fmt.Sprintf("body.lines[%d]", i)
-		info, ok := TrackingType(l.Type).Info()
+		info, ok := l.Type.Info()
 		if !ok || !info.Adjustable {
 			return nil, errs.Field(at+".type", "must be an adjustable tracking type (STOCK_IN, RETURN_FROM_CUSTOMER, ADJUSTMENT_IN, STOCK_OUT, RETURN_TO_VENDOR, EXPIRED, LOST, DAMAGED, ADJUSTMENT_NEUTRAL, ADJUSTMENT_OUT)", l.Type)
 		}
 		if l.VariantID <= 0 {
 			return nil, errs.Field(at+".variantId", "is required", nil)
 		}
-		if l.Quantity == 0 || (info.Direction != Neutral && l.Quantity < 0) || l.Quantity > 1_000_000_000 || l.Quantity < -1_000_000_000 {
-			return nil, errs.Field(at+".quantity", "must be positive (signed only for ADJUSTMENT_NEUTRAL), at most 1000000000", l.Quantity)
+		if l.Quantity == 0 || (info.Direction != Neutral && l.Quantity < 0) {
+			return nil, errs.Field(at+".quantity", "must be positive (signed only for ADJUSTMENT_NEUTRAL)", l.Quantity)
 		}
-		if l.UnitCost != nil && *l.UnitCost < 0 {
-			return nil, errs.Field(at+".unitCost", "must not be negative", *l.UnitCost)
+		if err := money.Quantity(at+".quantity", l.Quantity); err != nil {
+			return nil, err
+		}
+		if l.UnitCost != nil {
+			if err := money.Amount(at+".unitCost", *l.UnitCost); err != nil {
+				return nil, err
+			}
 		}
 	}
+	variants := make([]id.ID, len(r.Lines))
+	for i, l := range r.Lines {
+		variants[i] = l.VariantID
+	}
+	ctx, err := s.allow(ctx, r.OrganizerID, r.MerchantID, variants)
+	if err != nil {
+		return nil, err
+	}
 	var adj *StockAdjustment
-	err := s.st.inTx(ctx, func(ctx context.Context) error {
+	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		loc, err := s.st.location(ctx, r.OrganizerID, r.MerchantID, r.LocationID)
 		if err != nil {
 			return err
 		}
-		now := time.Now().UTC()
+		now := s.clock.Now()
 		actorID, _ := actor(ctx)
 		adj = &StockAdjustment{ID: s.ids.Next(), OrganizerID: loc.OrganizerID, MerchantID: loc.MerchantID, LocationID: loc.ID,
 			Status: string(AdjustmentPending), Reason: strings.TrimSpace(r.Reason), Lines: r.Lines, ActorID: actorID,
 			CreatedAt: now, UpdatedAt: now}
-		if _, err := s.db.IDB(ctx).NewInsert().Model(adj).Exec(ctx); err != nil {
-			return db.Classify(err)
+		if err := s.st.insert(ctx, adj); err != nil {
+			return err
 		}
-		_, err = s.jobs.Insert(ctx, ApplyAdjustment{AdjustmentID: adj.ID}, &river.InsertOpts{Queue: jobs.QueueInventory})
+		_, err = s.jobs.Insert(ctx, ApplyAdjustment{AdjustmentID: adj.ID}, &river.InsertOpts{Queue: Queue})
 		return err
 	})
 	return adj, err
@@ -146,15 +237,14 @@ func (s *Service) RequestAdjustment(ctx context.Context, r AdjustmentRequest) (*
 // applyAdjustment applies a pending adjustment, or marks it REJECTED when a rule refuses a line
 // (nothing of it is applied then). An adjustment that is no longer pending is left alone.
 func (s *Service) applyAdjustment(ctx context.Context, adjID id.ID) (AdjustmentStatus, error) {
+	if _, err := auth.Tenancy(ctx); err != nil {
+		return "", err
+	}
 	status := AdjustmentApplied
-	err := s.st.inTx(ctx, func(ctx context.Context) error {
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
 		var adj StockAdjustment
-		q := s.db.IDB(ctx).NewSelect().Model(&adj).Where("id = ?", int64(adjID))
-		if s.db.Dialect == db.Postgres {
-			q = q.For("UPDATE")
-		}
-		if err := q.Scan(ctx); err != nil {
-			return notFound(err, "adjustment "+adjID.String())
+		if err := s.st.lockRow(ctx, &adj, adjID, "adjustment"); err != nil {
+			return err
 		}
 		if AdjustmentStatus(adj.Status) != AdjustmentPending {
 			status = AdjustmentStatus(adj.Status)
@@ -171,7 +261,7 @@ func (s *Service) applyAdjustment(ctx context.Context, adjID id.ID) (AdjustmentS
 		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(adj.Lines[a].VariantID, adj.Lines[b].VariantID) })
 		for _, i := range order {
 			l := adj.Lines[i]
-			typ := TrackingType(l.Type)
+			typ := l.Type
 			delta := l.Quantity
 			if typ.Direction() == Outbound {
 				delta = -delta
@@ -204,21 +294,14 @@ func (s *Service) applyAdjustment(ctx context.Context, adjID id.ID) (AdjustmentS
 				return shortage(fmt.Sprintf("lines[%d].quantity", i), l.VariantID, loc.Code, cur.QuantityOnHand-cur.QuantityReserved, -delta)
 			}
 		}
-		return s.setAdjustment(ctx, adj.ID, AdjustmentApplied, "")
+		return s.st.setAdjustment(ctx, adj.ID, AdjustmentApplied, "")
 	})
 	if err != nil && (errs.KindOf(err) == errs.Rule || errs.KindOf(err) == errs.NotFound) {
-		why := err.Error()
+		why := refusal(err)
 		status = AdjustmentRejected
-		err = s.st.inTx(ctx, func(ctx context.Context) error { return s.setAdjustment(ctx, adjID, AdjustmentRejected, why) })
+		err = s.db.InTx(ctx, func(ctx context.Context) error { return s.st.setAdjustment(ctx, adjID, AdjustmentRejected, why) })
 	}
 	return status, err
-}
-
-func (s *Service) setAdjustment(ctx context.Context, adjID id.ID, st AdjustmentStatus, why string) error {
-	now := time.Now().UTC()
-	_, err := s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(`UPDATE inventory_adjustments SET status = ?, error = ?, processed_at = ?, updated_at = ?
-WHERE id = ? AND status = 'PENDING'`), string(st), why, now, now, int64(adjID))
-	return db.Classify(err)
 }
 
 func firstNonEmpty(a, b string) string {
@@ -259,9 +342,16 @@ func (s *Service) Transfer(ctx context.Context, r TransferRequest) (*StockTransf
 		if l.VariantID <= 0 || l.Quantity <= 0 {
 			return nil, errs.Field(fmt.Sprintf("body.lines[%d]", i), "needs a variantId and a positive quantity", nil)
 		}
+		if err := money.Quantity(fmt.Sprintf("body.lines[%d].quantity", i), l.Quantity); err != nil {
+			return nil, err
+		}
+	}
+	ctx, err := s.allow(ctx, r.OrganizerID, r.MerchantID, variantsOf(r.Lines))
+	if err != nil {
+		return nil, err
 	}
 	var tr *StockTransfer
-	err := s.st.inTx(ctx, func(ctx context.Context) error {
+	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		from, err := s.st.location(ctx, r.OrganizerID, r.MerchantID, r.FromLocationID)
 		if err != nil {
 			return err
@@ -270,7 +360,7 @@ func (s *Service) Transfer(ctx context.Context, r TransferRequest) (*StockTransf
 		if err != nil {
 			return err
 		}
-		now := time.Now().UTC()
+		now := s.clock.Now()
 		actorID, _ := actor(ctx)
 		tr = &StockTransfer{ID: s.ids.Next(), OrganizerID: from.OrganizerID, MerchantID: from.MerchantID, FromLocationID: from.ID,
 			ToLocationID: to.ID, Status: string(TransferInTransit), Lines: make([]StockTransferLine, len(r.Lines)), Note: strings.TrimSpace(r.Note),
@@ -299,7 +389,7 @@ func (s *Service) Transfer(ctx context.Context, r TransferRequest) (*StockTransf
 					return err
 				}
 			}
-			mv, ok, err := s.move(ctx, cur.ID, movement{typ: TransferOut, onHand: -l.Quantity, doc: DocTransfer, docID: tr.ID, note: tr.Note})
+			mv, ok, err := s.move(ctx, cur.ID, movement{typ: TrackingTransferOut, onHand: -l.Quantity, doc: DocTransfer, docID: tr.ID, note: tr.Note})
 			if err != nil {
 				return err
 			}
@@ -312,8 +402,8 @@ func (s *Service) Transfer(ctx context.Context, r TransferRequest) (*StockTransf
 			}
 			tr.Lines[i] = StockTransferLine{VariantID: l.VariantID, Quantity: l.Quantity, CostAmount: mv.Tracking.CostAmount, Costs: costsOf(mv.Takes)}
 		}
-		if _, err := s.db.IDB(ctx).NewInsert().Model(tr).Exec(ctx); err != nil {
-			return db.Classify(err)
+		if err := s.st.insert(ctx, tr); err != nil {
+			return err
 		}
 		if !r.InTransit {
 			return s.closeTransfer(ctx, tr, TransferReceived)
@@ -323,22 +413,19 @@ func (s *Service) Transfer(ctx context.Context, r TransferRequest) (*StockTransf
 	return tr, err
 }
 
-// TransferAction receives or cancels a transfer in transit; anything else is a Conflict (409).
-func (s *Service) TransferAction(ctx context.Context, organizerID, transferID id.ID, to TransferStatus) (*StockTransfer, error) {
+// TransferAction receives or cancels a transfer in transit, for a caller who may act for its
+// merchant (another's is not found); a transfer no longer in transit is ErrTransferClosed (409).
+func (s *Service) TransferAction(ctx context.Context, transferID id.ID, to TransferStatus) (*StockTransfer, error) {
 	var tr StockTransfer
-	err := s.st.inTx(ctx, func(ctx context.Context) error {
-		q := s.db.IDB(ctx).NewSelect().Model(&tr).Where("id = ?", int64(transferID))
-		if organizerID != 0 {
-			q = q.Where("organizer_id = ?", int64(organizerID))
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
+		if err := s.st.lockRow(ctx, &tr, transferID, "transfer"); err != nil {
+			return err
 		}
-		if s.db.Dialect == db.Postgres {
-			q = q.For("UPDATE")
-		}
-		if err := q.Scan(ctx); err != nil {
-			return notFound(err, "transfer "+transferID.String())
+		if err := actFor(ctx, tr.OrganizerID, tr.MerchantID, "transfer "+transferID.String()); err != nil {
+			return err
 		}
 		if TransferStatus(tr.Status) != TransferInTransit {
-			return errs.New(errs.Conflict, "transfer "+transferID.String()+" is "+tr.Status+", not IN_TRANSIT")
+			return refuse(ErrTransferClosed, "", "transfer "+transferID.String()+" is "+tr.Status+", not IN_TRANSIT", nil)
 		}
 		return s.closeTransfer(ctx, &tr, to)
 	})
@@ -348,9 +435,9 @@ func (s *Service) TransferAction(ctx context.Context, organizerID, transferID id
 // closeTransfer brings a transfer's goods in: at the destination (RECEIVED, TRANSFER_IN) or back
 // at the source (CANCELLED, TRANSFER_RETURN), at the costs they left with.
 func (s *Service) closeTransfer(ctx context.Context, tr *StockTransfer, to TransferStatus) error {
-	locID, typ := tr.ToLocationID, TransferIn
+	locID, typ := tr.ToLocationID, TrackingTransferIn
 	if to == TransferCancelled {
-		locID, typ = tr.FromLocationID, TransferReturn
+		locID, typ = tr.FromLocationID, TrackingTransferReturn
 	}
 	loc, err := s.st.location(ctx, tr.OrganizerID, tr.MerchantID, locID)
 	if err != nil {
@@ -367,11 +454,9 @@ func (s *Service) closeTransfer(ctx context.Context, tr *StockTransfer, to Trans
 			return err
 		}
 	}
-	now := time.Now().UTC()
+	now := s.clock.Now()
 	tr.Status, tr.ClosedAt, tr.UpdatedAt = string(to), &now, now
-	_, err = s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(`UPDATE inventory_transfers SET status = ?, closed_at = ?, updated_at = ? WHERE id = ? AND status = 'IN_TRANSIT'`),
-		string(to), now, now, int64(tr.ID))
-	return db.Classify(err)
+	return s.st.closeTransfer(ctx, tr)
 }
 
 // ---- counts ----
@@ -388,7 +473,7 @@ type CountRequest struct {
 // StockCountInput is one counted variant.
 type StockCountInput struct {
 	VariantID id.ID `json:"variantId"`
-	Counted   int64 `json:"counted" minimum:"0"`
+	Counted   int64 `json:"counted" minimum:"0" maximum:"1000000" doc:"At most 10^6 units (money.MaxQuantity)"`
 }
 
 // Count sets each counted variant's on hand to what was counted and records the variance as an
@@ -403,18 +488,29 @@ func (s *Service) Count(ctx context.Context, r CountRequest) (*StockCount, error
 	}
 	seen := map[id.ID]bool{}
 	for i, l := range r.Lines {
-		if l.VariantID <= 0 || l.Counted < 0 || l.Counted > 1_000_000_000 || seen[l.VariantID] {
+		if l.VariantID <= 0 || l.Counted < 0 || seen[l.VariantID] {
 			return nil, errs.Field(fmt.Sprintf("body.lines[%d]", i), "needs a variantId (once per count) and a counted quantity of 0 or more", nil)
+		}
+		if err := money.Quantity(fmt.Sprintf("body.lines[%d].counted", i), l.Counted); err != nil {
+			return nil, err
 		}
 		seen[l.VariantID] = true
 	}
+	variants := make([]id.ID, len(r.Lines))
+	for i, l := range r.Lines {
+		variants[i] = l.VariantID
+	}
+	ctx, err := s.allow(ctx, r.OrganizerID, r.MerchantID, variants)
+	if err != nil {
+		return nil, err
+	}
 	var c *StockCount
-	err := s.st.inTx(ctx, func(ctx context.Context) error {
+	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		loc, err := s.st.location(ctx, r.OrganizerID, r.MerchantID, r.LocationID)
 		if err != nil {
 			return err
 		}
-		now := time.Now().UTC()
+		now := s.clock.Now()
 		actorID, _ := actor(ctx)
 		c = &StockCount{ID: s.ids.Next(), OrganizerID: loc.OrganizerID, MerchantID: loc.MerchantID, LocationID: loc.ID,
 			Lines: make([]StockCountLine, len(r.Lines)), Note: strings.TrimSpace(r.Note), ActorID: actorID, CreatedAt: now}
@@ -434,11 +530,11 @@ func (s *Service) Count(ctx context.Context, r CountRequest) (*StockCount, error
 				return err
 			}
 			if l.Counted < cur.QuantityReserved {
-				return errs.RuleField(fmt.Sprintf("body.lines[%d].counted", i), fmt.Sprintf("counted %d of variant %s but %d are reserved; release reservations first",
+				return refuse(ErrCountBelowReserved, fmt.Sprintf("body.lines[%d].counted", i), fmt.Sprintf("counted %d of variant %s but %d are reserved; release reservations first",
 					l.Counted, l.VariantID, cur.QuantityReserved), l.Counted)
 			}
 			delta := l.Counted - cur.QuantityOnHand
-			mv, ok, err := s.move(ctx, itemID, movement{typ: InventoryCount, onHand: delta, doc: DocCount, docID: c.ID, note: c.Note})
+			mv, ok, err := s.move(ctx, itemID, movement{typ: TrackingInventoryCount, onHand: delta, doc: DocCount, docID: c.ID, note: c.Note})
 			if err != nil {
 				return err
 			}
@@ -447,10 +543,11 @@ func (s *Service) Count(ctx context.Context, r CountRequest) (*StockCount, error
 			}
 			c.Lines[i] = StockCountLine{VariantID: l.VariantID, ItemID: itemID, Expected: cur.QuantityOnHand, Counted: l.Counted,
 				Variance: delta, CostAmount: mv.Tracking.CostAmount}
-			c.Variance += delta
+			if c.Variance, err = money.Add(c.Variance, delta); err != nil {
+				return err
+			}
 		}
-		_, err = s.db.IDB(ctx).NewInsert().Model(c).Exec(ctx)
-		return db.Classify(err)
+		return s.st.insert(ctx, c)
 	})
 	return c, err
 }

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/banapos/bana/internal/platform/auth"
+	"github.com/banapos/bana/internal/platform/clock"
 	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
-	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/banapos/bana/internal/platform/money"
 	"github.com/uptrace/bun"
 )
 
@@ -20,8 +20,9 @@ import (
 // PostgreSQL a concurrent UPDATE of the same row waits for the first to commit and then
 // re-evaluates the condition on the new values; on SQLite the single writer serializes them.
 type store struct {
-	db  *db.DB
-	ids *id.Generator
+	db    *db.DB
+	ids   *id.Generator
+	clock clock.Clock
 }
 
 // level is an item's two stored quantities at one moment.
@@ -60,7 +61,7 @@ func (s *store) scanItem(row *sql.Row) (itemRef, bool, error) {
 func (s *store) change(ctx context.Context, itemID id.ID, dOnHand, dReserved int64) (itemRef, bool, error) {
 	q := s.db.Rebind(`UPDATE inventory_items SET quantity_on_hand = quantity_on_hand + ?, quantity_reserved = quantity_reserved + ?, updated_at = ?
 WHERE id = ? AND quantity_on_hand + ? >= quantity_reserved + ? AND quantity_reserved + ? >= 0` + itemReturning)
-	return s.scanItem(s.db.Raw(ctx, true).QueryRowContext(ctx, q, dOnHand, dReserved, time.Now().UTC(),
+	return s.scanItem(s.db.Raw(ctx, true).QueryRowContext(ctx, q, dOnHand, dReserved, s.clock.Now(),
 		int64(itemID), dOnHand, dReserved, dReserved))
 }
 
@@ -69,7 +70,20 @@ WHERE id = ? AND quantity_on_hand + ? >= quantity_reserved + ? AND quantity_rese
 func (s *store) reserve(ctx context.Context, locationID, variantID id.ID, qty int64) (itemRef, bool, error) {
 	q := s.db.Rebind(`UPDATE inventory_items SET quantity_reserved = quantity_reserved + ?, updated_at = ?
 WHERE location_id = ? AND variant_id = ? AND quantity_on_hand - quantity_reserved >= ?` + itemReturning)
-	return s.scanItem(s.db.Raw(ctx, true).QueryRowContext(ctx, q, qty, time.Now().UTC(), int64(locationID), int64(variantID), qty))
+	return s.scanItem(s.db.Raw(ctx, true).QueryRowContext(ctx, q, qty, s.clock.Now(), int64(locationID), int64(variantID), qty))
+}
+
+// reserveLine reserves qty of res (see reserve) and, where the database can do it in the same
+// statement (PostgreSQL: reserveRecorded), writes the reservation res and its tracking row t
+// with it: recorded tells whether it did. Otherwise the caller writes them, completed with the
+// item that was changed.
+func (s *store) reserveLine(ctx context.Context, locationID, variantID id.ID, res *StockReservation, t *InventoryTracking) (it itemRef, ok, recorded bool, err error) {
+	if s.db.Dialect == db.Postgres {
+		it, ok, err = s.reserveRecorded(ctx, locationID, variantID, res, t)
+		return it, ok, true, err
+	}
+	it, ok, err = s.reserve(ctx, locationID, variantID, res.Quantity)
+	return it, ok, false, err
 }
 
 // reserveRecorded is reserve that also writes, in the same statement, the reservation res and
@@ -92,7 +106,7 @@ quantity_on_hand - $16::bigint, quantity_on_hand, quantity_reserved - $17::bigin
 $20::bigint, $21::text, $22::bigint, $23::text, $24::text, $25::timestamptz FROM it
 )
 SELECT id, organizer_id, merchant_id, location_id, variant_id, unit_cost, quantity_on_hand, quantity_reserved FROM it`
-	return s.scanItem(s.db.Raw(ctx, true).QueryRowContext(ctx, q, res.Quantity, time.Now().UTC(), int64(locationID), int64(variantID),
+	return s.scanItem(s.db.Raw(ctx, true).QueryRowContext(ctx, q, res.Quantity, s.clock.Now(), int64(locationID), int64(variantID),
 		int64(res.ID), res.Reference, res.Status, nullableTime(res.ExpiresAt), res.Reason, res.CostAmount, res.CreatedAt, res.UpdatedAt,
 		int64(t.ID), t.Type, t.Direction, t.QuantityDelta, t.ReservedDelta, t.CostAmount, t.DocumentType, int64(t.DocumentID), t.Reference,
 		nullableID(t.ActorID), t.ActorKind, t.Note, t.CreatedAt))
@@ -103,14 +117,8 @@ SELECT id, organizer_id, merchant_id, location_id, variant_id, unit_cost, quanti
 // the write lock.
 func (s *store) lockItem(ctx context.Context, itemID id.ID) (StockItem, error) {
 	var it StockItem
-	q := s.db.IDB(ctx).NewSelect().Model(&it).Where("id = ?", int64(itemID))
-	if s.db.Dialect == db.Postgres {
-		q = q.For("UPDATE")
-	}
-	if err := q.Scan(ctx); err != nil {
-		return it, notFound(err, "stock item "+itemID.String())
-	}
-	return it, nil
+	err := s.lockRow(ctx, &it, itemID, "stock item")
+	return it, err
 }
 
 // lockItems locks items in the global lock order, (variant, location), before a change that
@@ -148,9 +156,37 @@ func (s *store) tracked(ctx context.Context, merchantID, variantID id.ID) (bool,
 	return n > 0, db.Classify(err)
 }
 
+// trackedOf returns which of the variants have a stock item at some location of the merchant:
+// one statement whatever their number.
+func (s *store) trackedOf(ctx context.Context, merchantID id.ID, variantIDs []id.ID) (map[id.ID]bool, error) {
+	out := make(map[id.ID]bool, len(variantIDs))
+	if len(variantIDs) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(variantIDs)+1)
+	args = append(args, int64(merchantID))
+	for _, v := range variantIDs {
+		args = append(args, int64(v))
+	}
+	rows, err := s.db.Raw(ctx, false).QueryContext(ctx, s.db.Rebind(`SELECT DISTINCT variant_id FROM inventory_items WHERE merchant_id = ? AND variant_id IN (?`+
+		strings.Repeat(", ?", len(variantIDs)-1)+`)`), args...)
+	if err != nil {
+		return nil, db.Classify(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v id.ID
+		if err := rows.Scan(&v); err != nil {
+			return nil, db.Classify(err)
+		}
+		out[v] = true
+	}
+	return out, db.Classify(rows.Err())
+}
+
 // ensureItem returns the id of the variant's item at the location, creating an empty one.
 func (s *store) ensureItem(ctx context.Context, loc *Location, variantID id.ID) (id.ID, error) {
-	now := time.Now().UTC()
+	now := s.clock.Now()
 	_, err := s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(`INSERT INTO inventory_items
 (id, organizer_id, merchant_id, location_id, variant_id, sku, quantity_on_hand, quantity_reserved, reorder_point, unit_cost, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, '', 0, 0, 0, 0, ?, ?) ON CONFLICT (location_id, variant_id) DO NOTHING`),
@@ -311,7 +347,8 @@ func (s *store) consume(ctx context.Context, itemID id.ID, qty int64) ([]Take, i
 WHERE id = (SELECT id FROM inventory_cost_layers WHERE item_id = ? AND quantity_remaining > 0 ORDER BY received_at, id LIMIT 1)
 AND quantity_remaining >= ? RETURNING id, unit_cost`), qty, int64(itemID), qty).Scan(&take.LayerID, &take.UnitCost)
 	if err == nil {
-		return []Take{take}, qty * take.UnitCost, nil
+		cost, err := money.Mul(qty, take.UnitCost)
+		return []Take{take}, cost, err
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, db.Classify(err)
@@ -320,7 +357,10 @@ AND quantity_remaining >= ? RETURNING id, unit_cost`), qty, int64(itemID), qty).
 	if err != nil {
 		return nil, 0, err
 	}
-	takes, cost, _ := Consume(ls, qty)
+	takes, cost, _, err := Consume(ls, qty)
+	if err != nil {
+		return nil, 0, err
+	}
 	for _, t := range takes {
 		if _, err := s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(
 			`UPDATE inventory_cost_layers SET quantity_remaining = quantity_remaining - ? WHERE id = ?`), t.Quantity, int64(t.LayerID)); err != nil {
@@ -335,46 +375,73 @@ func (s *store) addLayer(ctx context.Context, it itemRef, source TrackingType, s
 	_, err := s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(`INSERT INTO inventory_cost_layers (id, organizer_id, merchant_id, item_id,
 location_id, variant_id, source_type, source_id, unit_cost, quantity_received, quantity_remaining, received_at, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), int64(s.ids.Next()), int64(it.OrganizerID), int64(it.MerchantID), int64(it.ID),
-		int64(it.LocationID), int64(it.VariantID), string(source), int64(sourceID), unitCost, qty, qty, at, time.Now().UTC())
+		int64(it.LocationID), int64(it.VariantID), string(source), int64(sourceID), unitCost, qty, qty, at, s.clock.Now())
 	return db.Classify(err)
 }
 
-// actor returns who acts in ctx, for the audit trail.
-func actor(ctx context.Context) (*id.ID, string) {
-	p := auth.From(ctx)
-	if p == nil || p.UserID == 0 {
-		kind := "system"
-		if p != nil && p.Kind != "" {
-			kind = p.Kind
-		}
-		return nil, kind
-	}
-	uid := p.UserID
-	kind := p.Kind
-	if kind == "" {
-		kind = "user"
-	}
-	return &uid, kind
+// setUnitCost records the item's last known unit cost.
+func (s *store) setUnitCost(ctx context.Context, itemID id.ID, unitCost int64) error {
+	_, err := s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(`UPDATE inventory_items SET unit_cost = ? WHERE id = ?`), unitCost, int64(itemID))
+	return db.Classify(err)
 }
 
-// retryable reports whether a transaction failed only because it lost a race that a retry
-// wins: a PostgreSQL deadlock or serialization failure.
-func retryable(err error) bool {
-	var pg *pgconn.PgError
-	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001")
+// hasDefaultLocation reports whether the merchant has a live default location.
+func (s *store) hasDefaultLocation(ctx context.Context, merchantID id.ID) (bool, error) {
+	var n int
+	err := s.db.Raw(ctx, true).QueryRowContext(ctx, s.db.Rebind(`SELECT count(*) FROM inventory_locations WHERE merchant_id = ? AND is_default AND deleted_at IS NULL`),
+		int64(merchantID)).Scan(&n)
+	return n > 0, db.Classify(err)
 }
 
-// inTx runs fn in a transaction, joining the caller's when there is one. The outermost call
-// retries a few times when PostgreSQL breaks a deadlock between multi-item changes.
-func (s *store) inTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	if db.InTransaction(ctx) {
-		return fn(ctx)
+// makeDefaultLocation makes the location its merchant's only default.
+func (s *store) makeDefaultLocation(ctx context.Context, l *Location) error {
+	raw := s.db.Raw(ctx, true)
+	if _, err := raw.ExecContext(ctx, s.db.Rebind(`UPDATE inventory_locations SET is_default = FALSE WHERE merchant_id = ? AND is_default AND id <> ?`),
+		int64(l.MerchantID), int64(l.ID)); err != nil {
+		return db.Classify(err)
 	}
-	var err error
-	for attempt := 0; attempt < 5; attempt++ {
-		if err = s.db.InTx(ctx, fn); !retryable(err) {
+	if _, err := raw.ExecContext(ctx, s.db.Rebind(`UPDATE inventory_locations SET is_default = TRUE WHERE id = ?`), int64(l.ID)); err != nil {
+		return db.Classify(err)
+	}
+	l.IsDefault = true
+	return nil
+}
+
+// insert writes a new document row (an adjustment, a transfer, a count, a receipt) as its model
+// describes it.
+func (s *store) insert(ctx context.Context, model any) error {
+	_, err := s.db.IDB(ctx).NewInsert().Model(model).Exec(ctx)
+	return db.Classify(err)
+}
+
+// save writes every column of a document row back (a purchase order after a transition).
+func (s *store) save(ctx context.Context, model any) error {
+	_, err := s.db.IDB(ctx).NewUpdate().Model(model).WherePK().Exec(ctx)
+	return db.Classify(err)
+}
+
+// lockRow loads the document row of model (a pointer to its struct) by id for a change: locked on
+// PostgreSQL; on SQLite the transaction already holds the write lock. what names it in a 404.
+func (s *store) lockRow(ctx context.Context, model any, rowID id.ID, what string) error {
+	q := s.db.IDB(ctx).NewSelect().Model(model).Where("id = ?", int64(rowID))
+	if s.db.Dialect == db.Postgres {
+		q = q.For("UPDATE")
+	}
+	return notFound(q.Scan(ctx), what+" "+rowID.String())
+}
+
+// seedTrackingTypes writes the twenty tracking types (their ids are their 1-based positions in
+// TrackingTypes), or removes them (down).
+func seedTrackingTypes(ctx context.Context, d *db.DB, down bool) error {
+	if down {
+		_, err := d.Raw(ctx, true).ExecContext(ctx, `DELETE FROM inventory_tracking_types`)
+		return err
+	}
+	for i, t := range TrackingTypes {
+		if _, err := d.Raw(ctx, true).ExecContext(ctx, d.Rebind(`INSERT INTO inventory_tracking_types (id, code, name, direction, quantity, description) VALUES (?, ?, ?, ?, ?, ?)`),
+			i+1, string(t.Code), t.Name, string(t.Direction), string(t.Quantity), t.Description); err != nil {
 			return err
 		}
 	}
-	return err
+	return nil
 }

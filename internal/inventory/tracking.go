@@ -26,27 +26,27 @@ const (
 // The twenty tracking types: the document's fourteen, then the six that reservations, transfers
 // in transit and signed adjustments need.
 const (
-	StockIn            TrackingType = "STOCK_IN"
-	Purchase           TrackingType = "PURCHASE"
-	TransferIn         TrackingType = "TRANSFER_IN"
-	ReturnFromCustomer TrackingType = "RETURN_FROM_CUSTOMER"
-	AdjustmentIn       TrackingType = "ADJUSTMENT_IN"
-	StockOut           TrackingType = "STOCK_OUT"
-	Sale               TrackingType = "SALE"
-	TransferOut        TrackingType = "TRANSFER_OUT"
-	ReturnToVendor     TrackingType = "RETURN_TO_VENDOR"
-	Expired            TrackingType = "EXPIRED"
-	Lost               TrackingType = "LOST"
-	Damaged            TrackingType = "DAMAGED"
-	InventoryCount     TrackingType = "INVENTORY_COUNT"
-	AdjustmentNeutral  TrackingType = "ADJUSTMENT_NEUTRAL"
+	TrackingStockIn            TrackingType = "STOCK_IN"
+	TrackingPurchase           TrackingType = "PURCHASE"
+	TrackingTransferIn         TrackingType = "TRANSFER_IN"
+	TrackingReturnFromCustomer TrackingType = "RETURN_FROM_CUSTOMER"
+	TrackingAdjustmentIn       TrackingType = "ADJUSTMENT_IN"
+	TrackingStockOut           TrackingType = "STOCK_OUT"
+	TrackingSale               TrackingType = "SALE"
+	TrackingTransferOut        TrackingType = "TRANSFER_OUT"
+	TrackingReturnToVendor     TrackingType = "RETURN_TO_VENDOR"
+	TrackingExpired            TrackingType = "EXPIRED"
+	TrackingLost               TrackingType = "LOST"
+	TrackingDamaged            TrackingType = "DAMAGED"
+	TrackingInventoryCount     TrackingType = "INVENTORY_COUNT"
+	TrackingAdjustmentNeutral  TrackingType = "ADJUSTMENT_NEUTRAL"
 
-	AdjustmentOut      TrackingType = "ADJUSTMENT_OUT"
-	TransferReturn     TrackingType = "TRANSFER_RETURN"
-	Reservation        TrackingType = "RESERVATION"
-	ReservationRelease TrackingType = "RESERVATION_RELEASE"
-	ReservationExpired TrackingType = "RESERVATION_EXPIRED"
-	ReservationCommit  TrackingType = "RESERVATION_COMMIT"
+	TrackingAdjustmentOut      TrackingType = "ADJUSTMENT_OUT"
+	TrackingTransferReturn     TrackingType = "TRANSFER_RETURN"
+	TrackingReservation        TrackingType = "RESERVATION"
+	TrackingReservationRelease TrackingType = "RESERVATION_RELEASE"
+	TrackingReservationExpired TrackingType = "RESERVATION_EXPIRED"
+	TrackingReservationCommit  TrackingType = "RESERVATION_COMMIT"
 )
 
 // TrackingTypeInfo describes one tracking type (the document's InventoryTrackingType rows).
@@ -63,26 +63,26 @@ type TrackingTypeInfo struct {
 // TrackingTypes lists the twenty types in a fixed order (their ids in inventory_tracking_types
 // are their 1-based positions).
 var TrackingTypes = []TrackingTypeInfo{
-	{StockIn, "Stock in", Inbound, QtyOnHand, "Stock added without a purchase order (opening stock, a gift, a find).", true},
-	{Purchase, "Purchase", Inbound, QtyOnHand, "Stock received against a purchase order; adds a FIFO cost layer.", false},
-	{TransferIn, "Transfer in", Inbound, QtyOnHand, "Stock received at the destination of a transfer.", false},
-	{ReturnFromCustomer, "Return from customer", Inbound, QtyOnHand, "Goods a customer brought back, fit for sale.", true},
-	{AdjustmentIn, "Adjustment in", Inbound, QtyOnHand, "A manual correction upwards.", true},
-	{StockOut, "Stock out", Outbound, QtyOnHand, "Stock taken out for another reason (own use, samples).", true},
-	{Sale, "Sale", Outbound, QtyOnHand, "Stock sold: a committed reservation of an order; consumes FIFO cost layers.", false},
-	{TransferOut, "Transfer out", Outbound, QtyOnHand, "Stock shipped from the source of a transfer.", false},
-	{ReturnToVendor, "Return to vendor", Outbound, QtyOnHand, "Goods sent back to a vendor.", true},
-	{Expired, "Expired", Outbound, QtyOnHand, "Goods past their date, written off.", true},
-	{Lost, "Lost", Outbound, QtyOnHand, "Goods missing (theft, shrinkage).", true},
-	{Damaged, "Damaged", Outbound, QtyOnHand, "Goods broken or spoiled, written off.", true},
-	{InventoryCount, "Inventory count", Neutral, QtyOnHand, "A stock count set on hand to what was counted; the delta is the variance, of either sign.", false},
-	{AdjustmentNeutral, "Neutral adjustment", Neutral, QtyOnHand, "A correction of either sign whose direction is not a movement (a data-entry fix).", true},
-	{AdjustmentOut, "Adjustment out", Outbound, QtyOnHand, "A manual correction downwards: the counterpart the document's ADJUSTMENT_IN lacks.", true},
-	{TransferReturn, "Transfer return", Inbound, QtyOnHand, "Stock of a cancelled transfer in transit, back at its source.", false},
-	{Reservation, "Reservation", Neutral, QtyReserved, "Stock reserved for an order line; on hand unchanged, available down.", false},
-	{ReservationRelease, "Reservation release", Neutral, QtyReserved, "A reservation released because its order changed or was cancelled.", false},
-	{ReservationExpired, "Reservation expired", Neutral, QtyReserved, "A reservation released by the expiry job.", false},
-	{ReservationCommit, "Reservation commit", Neutral, QtyReserved, "A reservation ends because its order was completed; the SALE row beside it takes the stock.", false},
+	{TrackingStockIn, "Stock in", Inbound, QtyOnHand, "Stock added without a purchase order (opening stock, a gift, a find).", true},
+	{TrackingPurchase, "Purchase", Inbound, QtyOnHand, "Stock received against a purchase order; adds a FIFO cost layer.", false},
+	{TrackingTransferIn, "Transfer in", Inbound, QtyOnHand, "Stock received at the destination of a transfer.", false},
+	{TrackingReturnFromCustomer, "Return from customer", Inbound, QtyOnHand, "Goods a customer brought back, fit for sale.", true},
+	{TrackingAdjustmentIn, "Adjustment in", Inbound, QtyOnHand, "A manual correction upwards.", true},
+	{TrackingStockOut, "Stock out", Outbound, QtyOnHand, "Stock taken out for another reason (own use, samples).", true},
+	{TrackingSale, "Sale", Outbound, QtyOnHand, "Stock sold: a committed reservation of an order; consumes FIFO cost layers.", false},
+	{TrackingTransferOut, "Transfer out", Outbound, QtyOnHand, "Stock shipped from the source of a transfer.", false},
+	{TrackingReturnToVendor, "Return to vendor", Outbound, QtyOnHand, "Goods sent back to a vendor.", true},
+	{TrackingExpired, "Expired", Outbound, QtyOnHand, "Goods past their date, written off.", true},
+	{TrackingLost, "Lost", Outbound, QtyOnHand, "Goods missing (theft, shrinkage).", true},
+	{TrackingDamaged, "Damaged", Outbound, QtyOnHand, "Goods broken or spoiled, written off.", true},
+	{TrackingInventoryCount, "Inventory count", Neutral, QtyOnHand, "A stock count set on hand to what was counted; the delta is the variance, of either sign.", false},
+	{TrackingAdjustmentNeutral, "Neutral adjustment", Neutral, QtyOnHand, "A correction of either sign whose direction is not a movement (a data-entry fix).", true},
+	{TrackingAdjustmentOut, "Adjustment out", Outbound, QtyOnHand, "A manual correction downwards: the counterpart the document's ADJUSTMENT_IN lacks.", true},
+	{TrackingTransferReturn, "Transfer return", Inbound, QtyOnHand, "Stock of a cancelled transfer in transit, back at its source.", false},
+	{TrackingReservation, "Reservation", Neutral, QtyReserved, "Stock reserved for an order line; on hand unchanged, available down.", false},
+	{TrackingReservationRelease, "Reservation release", Neutral, QtyReserved, "A reservation released because its order changed or was cancelled.", false},
+	{TrackingReservationExpired, "Reservation expired", Neutral, QtyReserved, "A reservation released by the expiry job.", false},
+	{TrackingReservationCommit, "Reservation commit", Neutral, QtyReserved, "A reservation ends because its order was completed; the SALE row beside it takes the stock.", false},
 }
 
 var trackingIndex = func() map[TrackingType]TrackingTypeInfo {
@@ -114,7 +114,7 @@ func (t TrackingType) Allows(onHand, reserved int64) bool {
 		if onHand != 0 {
 			return false
 		}
-		if t == Reservation {
+		if t == TrackingReservation {
 			return reserved > 0
 		}
 		return reserved < 0

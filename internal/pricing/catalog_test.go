@@ -17,19 +17,25 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/banapos/bana/internal/commerce"
 	"github.com/banapos/bana/internal/demo"
 	"github.com/banapos/bana/internal/platform/api"
 	"github.com/banapos/bana/internal/platform/auth"
+	"github.com/banapos/bana/internal/platform/clock"
 	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/db/dbtest"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/memo"
+	"github.com/banapos/bana/internal/platform/module"
 )
 
 // The catalog belongs to commerce, which pricing does not import. These tests read it through
 // the Catalog interface from two small tables of their own, on the same real database as the
 // pricing tables, rather than from a map: the quote then does the reads it does in production.
 // (Taking the catalog as data in the quote request would have let a client choose its prices.)
+// A variant's modifier groups are checked by commerce's own rule (commerce.ValidateModifiers),
+// the one order creation applies, read once per quote as commerce reads them (platform/memo).
 
 var catalogMigrations = db.Migrations{Module: "pricingtest", Schema: "public", FS: fstest.MapFS{
 	"0001_catalog.sql": {Data: []byte(`-- +up
@@ -49,7 +55,8 @@ CREATE TABLE {{table "pricingtest_variants"}} (
     price BIGINT NOT NULL,
     tax_rate TEXT NOT NULL DEFAULT '',
     active BOOLEAN NOT NULL,
-    options TEXT NOT NULL
+    name TEXT NOT NULL DEFAULT '',
+    modifier_groups TEXT NOT NULL
 );
 -- +down
 DROP TABLE {{table "pricingtest_variants"}};
@@ -72,33 +79,90 @@ func (c *testCatalog) MerchantForQuote(ctx context.Context, merchantID id.ID) (C
 	return m, err
 }
 
+// MerchantOrganizer implements auth.Directory over the test catalog's merchants, as commerce
+// does in the application.
+func (c *testCatalog) MerchantOrganizer(ctx context.Context, merchantID id.ID) (id.ID, error) {
+	m, err := c.MerchantForQuote(ctx, merchantID)
+	return m.OrganizerID, err
+}
+
 func (c *testCatalog) VariantsForQuote(ctx context.Context, merchantID id.ID, variantIDs []id.ID) (map[id.ID]CatalogVariant, error) {
+	rows, err := c.variants(ctx, merchantID, variantIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[id.ID]CatalogVariant, len(rows))
+	for vid, r := range rows {
+		out[vid] = r.CatalogVariant
+	}
+	return out, nil
+}
+
+// CheckModifiers is commerce's rule over the variant's groups, as the application wires it.
+func (c *testCatalog) CheckModifiers(ctx context.Context, merchantID, variantID id.ID, optionIDs []id.ID) error {
+	r, ok := memo.Get[testVariant](ctx, testVariantKey{merchantID, variantID})
+	if !ok {
+		rows, err := c.variants(ctx, merchantID, []id.ID{variantID})
+		if err != nil {
+			return err
+		}
+		if r, ok = rows[variantID]; !ok {
+			return errs.Wrap(errs.NotFound, "variant "+variantID.String()+" not found", errs.ErrNotFound)
+		}
+	}
+	return commerce.ValidateModifiers(commerce.VariantInfo{VariantID: variantID, Name: r.name, ModifierGroups: r.groups}, optionIDs)
+}
+
+// testVariant is a row of the test catalog: the variant as a quote sees it, with its name and
+// modifier groups as commerce's rule sees them.
+type testVariant struct {
+	CatalogVariant
+	name   string
+	groups []commerce.ModifierGroupInfo
+}
+
+// testVariantKey names a variant read in an operation's memo.
+type testVariantKey struct{ merchant, variant id.ID }
+
+// variants reads the merchant's variants among variantIDs, remembering each for the operation.
+// A variant's options are the available options of its groups, as the application's adapter
+// gives them.
+func (c *testCatalog) variants(ctx context.Context, merchantID id.ID, variantIDs []id.ID) (map[id.ID]testVariant, error) {
 	args := []any{int64(merchantID)}
 	for _, v := range variantIDs {
 		args = append(args, int64(v))
 	}
-	rows, err := c.db.Raw(ctx, false).QueryContext(ctx, c.db.Rebind(`SELECT id, sku, categories, price, tax_rate, active, options
+	rows, err := c.db.Raw(ctx, false).QueryContext(ctx, c.db.Rebind(`SELECT id, sku, categories, price, tax_rate, active, name, modifier_groups
 		FROM pricingtest_variants WHERE merchant_id = ? AND id IN (`+placeholders(len(variantIDs))+`)`), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[id.ID]CatalogVariant{}
+	out := map[id.ID]testVariant{}
 	for rows.Next() {
-		var v CatalogVariant
+		var v testVariant
 		var vid int64
-		var cats, opts string
-		if err := rows.Scan(&vid, &v.SKU, &cats, &v.Price, &v.TaxRate, &v.Active, &opts); err != nil {
+		var cats, groups string
+		if err := rows.Scan(&vid, &v.SKU, &cats, &v.Price, &v.TaxRate, &v.Active, &v.name, &groups); err != nil {
 			return nil, err
 		}
 		v.VariantID = id.ID(vid)
 		if err := json.Unmarshal([]byte(cats), &v.Categories); err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal([]byte(opts), &v.Options); err != nil {
+		if err := json.Unmarshal([]byte(groups), &v.groups); err != nil {
 			return nil, err
 		}
+		v.Options = map[id.ID]CatalogOption{}
+		for _, g := range v.groups {
+			for _, o := range g.Options {
+				if o.Active {
+					v.Options[o.ID] = CatalogOption{Name: o.Name, Price: o.Price}
+				}
+			}
+		}
 		out[v.VariantID] = v
+		memo.Put(ctx, testVariantKey{merchantID, v.VariantID}, v)
 	}
 	return out, rows.Err()
 }
@@ -106,7 +170,7 @@ func (c *testCatalog) VariantsForQuote(ctx context.Context, merchantID id.ID, va
 // setMerchant inserts or replaces a merchant of the test catalog.
 func (c *testCatalog) setMerchant(t testing.TB, mid id.ID, m CatalogMerchant) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := auth.System(context.Background())
 	if _, err := c.db.Raw(ctx, true).ExecContext(ctx, c.db.Rebind(`DELETE FROM pricingtest_merchants WHERE id = ?`), int64(mid)); err != nil {
 		t.Fatal(err)
 	}
@@ -116,20 +180,25 @@ func (c *testCatalog) setMerchant(t testing.TB, mid id.ID, m CatalogMerchant) {
 	}
 }
 
-func (c *testCatalog) addVariant(t testing.TB, merchant id.ID, v CatalogVariant) {
+// addVariant inserts a variant with the modifier groups offered with it (v.Options is read from
+// them).
+func (c *testCatalog) addVariant(t testing.TB, merchant id.ID, v CatalogVariant, name string, groups []commerce.ModifierGroupInfo) {
 	t.Helper()
 	cats, _ := json.Marshal(v.Categories)
-	opts, _ := json.Marshal(v.Options)
-	ctx := context.Background()
-	if _, err := c.db.Raw(ctx, true).ExecContext(ctx, c.db.Rebind(`INSERT INTO pricingtest_variants (id, merchant_id, sku, categories, price, tax_rate, active, options)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), int64(v.VariantID), int64(merchant), v.SKU, string(cats), v.Price, v.TaxRate, v.Active, string(opts)); err != nil {
+	if groups == nil {
+		groups = []commerce.ModifierGroupInfo{}
+	}
+	gs, _ := json.Marshal(groups)
+	ctx := auth.System(context.Background())
+	if _, err := c.db.Raw(ctx, true).ExecContext(ctx, c.db.Rebind(`INSERT INTO pricingtest_variants (id, merchant_id, sku, categories, price, tax_rate, active, name, modifier_groups)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), int64(v.VariantID), int64(merchant), v.SKU, string(cats), v.Price, v.TaxRate, v.Active, name, string(gs)); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // The demo café, twice: merchant 11 of organizer 100 (variant ids 1000+) and merchant 21 of
-// organizer 200 (variant ids 2000+), each variant with the options of its modifier groups
-// (option ids 5000 + 10 x group + option, shared by both). BK-TIRA is inactive.
+// organizer 200 (variant ids 2000+), each variant with its modifier groups (group ids 500 +
+// group, option ids 5000 + 10 x group + option, shared by both). BK-TIRA is inactive.
 const (
 	orgA, merchantA id.ID = 100, 11
 	orgB, merchantB id.ID = 200, 21
@@ -167,14 +236,15 @@ func seedCafe(t testing.TB, c *testCatalog) *cafe {
 		t.Fatal(err)
 	}
 	k := &cafe{c: d, variants: map[id.ID]map[string]id.ID{}, options: map[string]id.ID{}}
-	groups := map[string]map[id.ID]CatalogOption{}
+	groups := map[string]commerce.ModifierGroupInfo{}
 	for gi, g := range d.ModifierGroups {
-		groups[g.Code] = map[id.ID]CatalogOption{}
+		info := commerce.ModifierGroupInfo{ID: id.ID(500 + gi), Code: g.Code, Name: g.Name, Min: g.Min, Max: g.Max}
 		for oi, o := range g.Options {
 			oid := id.ID(5000 + 10*gi + oi)
-			groups[g.Code][oid] = CatalogOption{Name: o.Name, Price: o.Price}
+			info.Options = append(info.Options, commerce.ModifierOptionInfo{ID: oid, Name: o.Name, Price: o.Price, Active: true})
 			k.options[o.Name] = oid
 		}
+		groups[g.Code] = info
 	}
 	parent := map[string]string{"CAFE": "DRINKS", "TRA": "DRINKS", "NUOC": "DRINKS", "BANH": "FOOD"}
 	for _, mc := range []struct {
@@ -187,13 +257,12 @@ func seedCafe(t testing.TB, c *testCatalog) *cafe {
 		for ci, cat := range d.Categories {
 			for ii, it := range cat.Items {
 				v := CatalogVariant{VariantID: id.ID(mc.base + ci*100 + ii), SKU: it.SKU, Categories: []string{cat.Code, parent[cat.Code]},
-					Price: it.Price, Active: it.SKU != "BK-TIRA", Options: map[id.ID]CatalogOption{}}
+					Price: it.Price, Active: it.SKU != "BK-TIRA"}
+				var gs []commerce.ModifierGroupInfo
 				for _, g := range it.Modifiers {
-					for oid, o := range groups[g] {
-						v.Options[oid] = o
-					}
+					gs = append(gs, groups[g])
 				}
-				c.addVariant(t, mc.merchant, v)
+				c.addVariant(t, mc.merchant, v, it.Name, gs)
 				k.variants[mc.merchant][it.SKU] = v.VariantID
 			}
 		}
@@ -202,8 +271,8 @@ func seedCafe(t testing.TB, c *testCatalog) *cafe {
 }
 
 // env is the pricing module served over real HTTP on a real database, with the demo café in its
-// catalog. internal/app does not wire pricing yet, so the test builds the server as app does:
-// api.New with the JWT authenticator, then the module's routes.
+// catalog. The catalog is commerce's in the application, so the test builds the server as app
+// does, over its own catalog: api.New with the JWT authenticator, then the module's routes.
 type env struct {
 	t      testing.TB
 	db     *db.DB
@@ -211,6 +280,7 @@ type env struct {
 	cat    *testCatalog
 	cafe   *cafe
 	tokens *auth.Tokens
+	clock  *clock.Fake // the module's: the time of a quote without at, and of a redemption
 	url    string
 }
 
@@ -231,13 +301,14 @@ func newEnv(t testing.TB, d *db.DB) *env {
 	}
 	cat := &testCatalog{db: d}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	mod := New(Deps{DB: d, IDs: ids, Catalog: cat, Log: log})
+	clk := clock.NewFake(wed)
+	mod := New(Deps{Platform: module.Platform{DB: d, IDs: ids, Clock: clk, Log: log}, Catalog: cat})
 	s := api.New(api.Options{Title: "BANA", Version: "test", BasePath: "/api", MaxBodyBytes: 1 << 20, Logger: log,
-		Auth: &auth.Authenticator{Tokens: tokens}})
+		Auth: &auth.Authenticator{Tokens: tokens, Merchants: cat}})
 	mod.Routes(s)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	return &env{t: t, db: d, mod: mod, cat: cat, cafe: seedCafe(t, cat), tokens: tokens, url: srv.URL + "/api"}
+	return &env{t: t, db: d, mod: mod, cat: cat, cafe: seedCafe(t, cat), tokens: tokens, clock: clk, url: srv.URL + "/api"}
 }
 
 // token signs a bearer token for p.
@@ -348,6 +419,14 @@ func names(t testing.TB, r response, locations ...string) {
 			t.Errorf("the error does not name %s: %s", want, r.body)
 		}
 	}
+}
+
+// detail is the problem's detail.
+func detail(t testing.TB, r response) string {
+	t.Helper()
+	var p struct{ Detail string }
+	r.decode(t, &p)
+	return p.Detail
 }
 
 // asBody turns a value of the engine (a Rule, a Promotion) into a request body for merchant m,

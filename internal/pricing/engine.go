@@ -1,46 +1,3 @@
-// Package pricing owns pricing (the document's schema pricing): fare sets and fares, fare rules,
-// costs, taxes, tax sets and tax types, promotions and their redemptions, their CRUD routes, and
-// the quote that combines them.
-//
-// The engine (NewEngine, Engine.Quote) is pure: no I/O, no clock, no randomness. The Module
-// stores the rows, builds each merchant's Engine from them (cached until they change, see
-// engineCache), resolves each line's variant, options, fare set and tax through the Catalog
-// interface, counts the promotions' redemptions, and serves POST /pricing/quote. The same request
-// always gives the same quote, and every number of the quote is explained.
-//
-// # Order of evaluation
-//
-// For each line:
-//
-//  1. Fare. Of the line's fares, those ACTIVE, in the request's currency and active at the quote
-//     time (ActiveFrom inclusive, ActiveTo exclusive) compete; the one that started last wins (a
-//     fare without ActiveFrom is the standing price), then the highest id. None: a 422 naming
-//     lines[i].
-//  2. Rules, on the fare only (modifiers keep their own prices). Rules run in priority order,
-//     highest first, ties by id. If any OVERRIDE matches, the first one sets the unit price and
-//     nothing else runs: an explicit price is the merchant's last word, whatever the priority of
-//     a discount. Otherwise every matching DISCOUNT and MARKUP applies in that order, each to the
-//     running price (10% then 10% is 19%), percentages rounded half up to the dong per unit, and
-//     a discount never takes the price below zero.
-//  3. Unit price = fare after rules + modifiers; line amount = unit price x quantity.
-//
-// Then for the order:
-//
-//  4. Promotions: automatic ones and those whose code was given, ITEM promotions before ORDER
-//     ones, each group by priority (highest first) then id. Each works on what the rules and the
-//     promotions before it left of each line. An ORDER promotion's amount is spread over the
-//     lines in proportion to what is left of them, by largest remainder, so the shares add up to
-//     it exactly. A promotion that is not Stackable applies only alone: it is refused after any
-//     other, and once it applies every later one is refused. No line goes below zero.
-//  5. Taxes, on what is left of each line: one tax line per tax (type and rate), whose tax is
-//     computed on the sum of its lines and rounded half up to the dong once (inclusive prices:
-//     G x r / (10000 + r) of the gross; exclusive: N x r / 10000 of the net), the figure an
-//     e-invoice declares per rate. Each line gets its exact share of that tax made whole by
-//     largest remainder, so the lines' taxes add up to the tax lines to the dong.
-//
-// Money is whole dong (int64), rates and percentages basis points (10% = 1000). The limits
-// (MaxUnitPrice, MaxQuantity, MaxLines) keep every sum inside int64; shares and percentages are
-// computed on 128-bit products, so no step loses a dong to overflow or floating point.
 package pricing
 
 import (
@@ -73,7 +30,7 @@ type Fare struct {
 func (f Fare) Validate() error {
 	var v validation
 	f.validate(&v, "")
-	return v.err("invalid fare")
+	return v.err(ErrInvalidFare)
 }
 
 func (f Fare) validate(v *validation, at string) {
@@ -161,8 +118,8 @@ type QuoteRequest struct {
 type AppliedRule struct {
 	RuleID     id.ID    `json:"ruleId"`
 	Name       string   `json:"name"`
-	Type       RuleType `json:"type"`
-	Mode       Mode     `json:"mode"`
+	Type       RuleType `json:"type" openapi:"enum=OVERRIDE,DISCOUNT,MARKUP"`
+	Mode       Mode     `json:"mode" openapi:"enum=PERCENT,AMOUNT"`
 	Value      int64    `json:"value"`
 	UnitEffect int64    `json:"unitEffect" doc:"Change of the unit price in dong: negative lowers it"`
 	LineEffect int64    `json:"lineEffect" doc:"unitEffect x quantity"`
@@ -214,6 +171,30 @@ type Quote struct {
 	TaxableTotal     int64              `json:"taxableTotal"`
 	TaxTotal         int64              `json:"taxTotal"`
 	GrandTotal       int64              `json:"grandTotal"`
+}
+
+// The figures of a quote as a sale records them: the price a line was listed at, and what the
+// rules and promotions took off it. They are computed from the quote's own numbers, so the order
+// and the quote that explains it can never disagree.
+
+// ListUnitPrice is the unit price the line was listed at: the fare in force plus the modifiers,
+// before rules and promotions (ListAmount = ListUnitPrice x Quantity). It differs from the
+// UnitPrice field, which is after the rules.
+func (l LineQuote) ListUnitPrice() int64 { return l.BaseUnitPrice + l.ModifiersUnitPrice }
+
+// Discount is what the rules and promotions took off the line's list amount: the promotions'
+// shares less the rules' adjustment (a markup makes it smaller, and may make it negative).
+func (l LineQuote) Discount() int64 { return l.PromotionTotal - l.RuleAdjustment }
+
+// Discount is what the rules and promotions took off the order's list total: ListTotal less what
+// the customer pays before tax (GrandTotal, less TaxTotal when prices exclude tax). It is the sum
+// of the lines' Discount.
+func (q Quote) Discount() int64 {
+	d := q.ListTotal - q.GrandTotal
+	if !q.PricesIncludeTax {
+		d += q.TaxTotal
+	}
+	return d
 }
 
 // Config is a merchant's pricing data and settings.
@@ -327,7 +308,7 @@ func NewEngine(c Config) (*Engine, error) {
 			e.byCode[p.Code] = i
 		}
 	}
-	if err := v.err("invalid pricing configuration"); err != nil {
+	if err := v.err(ErrInvalidPricing); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -443,7 +424,7 @@ func (e *Engine) check(req *QuoteRequest, currency string) error {
 		if l.Tax != nil {
 			var v validation
 			l.Tax.validate(&v, at()+".tax")
-			if err := v.err("invalid tax"); err != nil {
+			if err := v.err(ErrInvalidTax); err != nil {
 				return err
 			}
 		}
@@ -482,7 +463,7 @@ func contextValues(in map[string]any) (map[string]ctxValue, error) {
 	}
 	if len(v.fields) > 0 {
 		slices.SortFunc(v.fields, func(a, b errs.FieldError) int { return cmp.Compare(a.Location, b.Location) })
-		return nil, v.err("invalid context")
+		return nil, v.err(ErrInvalidContext)
 	}
 	return out, nil
 }
@@ -500,7 +481,7 @@ func (e *Engine) priceLine(q *quoting, req *QuoteRequest, i int, currency string
 		}
 	}
 	if fare == nil {
-		return errs.RuleField(at(), fmt.Sprintf("variant %s has no %s fare in force at %s", l.VariantID, currency, req.At.UTC().Format(time.RFC3339)), l.VariantID)
+		return because(errs.RuleField(at(), fmt.Sprintf("variant %s has no %s fare in force at %s", l.VariantID, currency, req.At.UTC().Format(time.RFC3339)), l.VariantID), ErrNoFare)
 	}
 	if fare.Amount < 0 || fare.Amount > MaxUnitPrice {
 		return errs.Field(fmt.Sprintf("%s.fares[%d].amount", at(), chosen), fmt.Sprintf("must be 0 to %d dong", int64(MaxUnitPrice)), fare.Amount)
@@ -510,7 +491,7 @@ func (e *Engine) priceLine(q *quoting, req *QuoteRequest, i int, currency string
 		mods += m.Price
 	}
 	if fare.Amount+mods > MaxUnitPrice {
-		return errs.RuleField(at(), fmt.Sprintf("a unit may cost at most %d dong", int64(MaxUnitPrice)), fare.Amount+mods)
+		return because(errs.RuleField(at(), fmt.Sprintf("a unit may cost at most %d dong", int64(MaxUnitPrice)), fare.Amount+mods), ErrUnitPriceTooHigh)
 	}
 	q.lines[i] = q.order
 	lf := &q.lines[i]
@@ -551,7 +532,7 @@ func (e *Engine) priceLine(q *quoting, req *QuoteRequest, i int, currency string
 			next = price + r.Value
 		}
 		if next+mods > MaxUnitPrice {
-			return errs.RuleField(at(), fmt.Sprintf("rule %s takes a unit above %d dong", r.ID, int64(MaxUnitPrice)), next+mods)
+			return because(errs.RuleField(at(), fmt.Sprintf("rule %s takes a unit above %d dong", r.ID, int64(MaxUnitPrice)), next+mods), ErrUnitPriceTooHigh)
 		}
 		eff := next - price
 		out.Rules = append(out.Rules, AppliedRule{RuleID: r.ID, Name: r.Name, Type: r.Type, Mode: r.Mode,

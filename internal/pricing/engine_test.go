@@ -36,6 +36,7 @@ type quoteCase struct {
 	taxTotal *int64
 	errAt    string // the error must name this location
 	errKind  errs.Kind
+	errIs    error // the typed error it must be, if any
 }
 
 // The usual order: two iced milk coffees and three grilled-pork bánh mì, 175,000 dong.
@@ -104,10 +105,10 @@ func quoteCases() []quoteCase {
 			unit: []int64{22000}},
 		{name: "a fare in another currency does not count",
 			req:   QuoteRequest{Lines: fares(func() Fare { f := standing(1, 2); f.Currency = "USD"; return f }())},
-			errAt: "lines[0]", errKind: errs.Rule},
+			errAt: "lines[0]", errKind: errs.Rule, errIs: ErrNoFare},
 		{name: "a line without fares is refused by name",
 			req:   QuoteRequest{Lines: []Line{ln("A", "", 1, 1000), {SKU: "B", Quantity: 1}}},
-			errAt: "lines[1]", errKind: errs.Rule},
+			errAt: "lines[1]", errKind: errs.Rule, errIs: ErrNoFare},
 		{name: "modifiers add to the unit price",
 			req:  QuoteRequest{Lines: one("CF-SUA", "CAFE", 2, 35000, 5000, 8000)},
 			unit: []int64{48000}, net: []int64{96000}},
@@ -407,11 +408,11 @@ func quoteCases() []quoteCase {
 		{name: "a negative modifier", req: QuoteRequest{Lines: one("X", "", 1, 1000, -1)}, errAt: "lines[0].modifiers[0].price", errKind: errs.Invalid},
 		{name: "a line tax at the wrong rate",
 			req:   QuoteRequest{Lines: []Line{func() Line { l := ln("X", "", 1, 1000); l.Tax = &Tax{Type: VAT8, RateBP: 1000}; return l }()}},
-			errAt: "lines[0].tax.rateBp", errKind: errs.Invalid},
-		{name: "a request field in the context", req: QuoteRequest{Context: map[string]any{"channel": "X"}, Lines: coffee}, errAt: "context.channel", errKind: errs.Invalid},
-		{name: "a context value that is not a scalar", req: QuoteRequest{Context: map[string]any{"x": []int{1}}, Lines: coffee}, errAt: "context.x", errKind: errs.Invalid},
+			errAt: "lines[0].tax.rateBp", errKind: errs.Invalid, errIs: ErrInvalidTax},
+		{name: "a request field in the context", req: QuoteRequest{Context: map[string]any{"channel": "X"}, Lines: coffee}, errAt: "context.channel", errKind: errs.Invalid, errIs: ErrInvalidContext},
+		{name: "a context value that is not a scalar", req: QuoteRequest{Context: map[string]any{"x": []int{1}}, Lines: coffee}, errAt: "context.x", errKind: errs.Invalid, errIs: ErrInvalidContext},
 		{name: "a markup above the unit limit", rules: []Rule{rl(1, Markup, ByPercent, MaxMarkupBP, 0)},
-			req: QuoteRequest{Lines: one("X", "", 1, MaxUnitPrice/2)}, errAt: "lines[0]", errKind: errs.Rule},
+			req: QuoteRequest{Lines: one("X", "", 1, MaxUnitPrice/2)}, errAt: "lines[0]", errKind: errs.Rule, errIs: ErrUnitPriceTooHigh},
 		{name: "another merchant's request", req: QuoteRequest{MerchantID: 2, Lines: coffee}, errAt: "merchantId", errKind: errs.Invalid},
 	}
 }
@@ -426,6 +427,9 @@ func TestQuoteTable(t *testing.T) {
 			q, err := runCase(c)
 			if c.errAt != "" {
 				assertFieldError(t, err, c.errKind, c.errAt)
+				if c.errIs != nil && !errors.Is(err, c.errIs) {
+					t.Errorf("error %v is not %v", err, c.errIs)
+				}
 				return
 			}
 			if err != nil {
@@ -637,8 +641,8 @@ func TestNewEngineNamesBadConfiguration(t *testing.T) {
 		Promotions: []Promotion{chaoban(), func() Promotion { p := chaoban(); p.ID = 51; return p }(),
 			pm(Promotion{ID: 52, Kind: PercentOff, Level: PerOrder, Value: 100, Conditions: []Condition{cd(KeySKU, EQ, "A")}})}})
 	var e *errs.E
-	if !errors.As(err, &e) || e.Kind != errs.Invalid {
-		t.Fatalf("want Invalid, got %v", err)
+	if !errors.As(err, &e) || e.Kind != errs.Invalid || !errors.Is(err, ErrInvalidPricing) {
+		t.Fatalf("want Invalid, ErrInvalidPricing, got %v", err)
 	}
 	var locs []string
 	for _, f := range e.Fields {

@@ -70,7 +70,7 @@ func checkQuote(t testing.TB, q Quote) {
 		t.Helper()
 		t.Fatalf(format, args...)
 	}
-	var list, adj, sub, promo, net, grand int64
+	var list, adj, sub, promo, net, grand, discount int64
 	byPromo := map[id.ID]int64{}
 	type key struct {
 		t TaxType
@@ -115,6 +115,10 @@ func checkQuote(t testing.TB, q Quote) {
 			fail("line %d: negative amount %+v", i, l)
 		case l.Tax.Base+l.Tax.Tax != l.Total:
 			fail("line %d: base %d + tax %d != total %d", i, l.Tax.Base, l.Tax.Tax, l.Total)
+		case l.ListUnitPrice()*l.Quantity != l.ListAmount:
+			fail("line %d: list unit price %d x %d != list amount %d", i, l.ListUnitPrice(), l.Quantity, l.ListAmount)
+		case l.ListAmount-l.Discount() != l.NetAmount:
+			fail("line %d: list %d - discount %d != net %d", i, l.ListAmount, l.Discount(), l.NetAmount)
 		case q.PricesIncludeTax && l.Total != l.NetAmount:
 			fail("line %d: inclusive total %d != net %d", i, l.Total, l.NetAmount)
 		case !q.PricesIncludeTax && l.Total != l.NetAmount+l.Tax.Tax:
@@ -124,6 +128,7 @@ func checkQuote(t testing.TB, q Quote) {
 		v := taxBy[k]
 		taxBy[k] = [3]int64{v[0] + l.Tax.Base, v[1] + l.Tax.Tax, v[2] + l.NetAmount}
 		list += l.ListAmount
+		discount += l.Discount()
 		adj += l.RuleAdjustment
 		sub += l.Amount
 		promo += l.PromotionTotal
@@ -136,6 +141,9 @@ func checkQuote(t testing.TB, q Quote) {
 	}
 	if q.ListTotal+q.RuleAdjustment != q.Subtotal || q.Subtotal-q.PromotionTotal != q.NetTotal {
 		fail("totals do not chain: %+v", q)
+	}
+	if q.Discount() != discount || q.ListTotal-q.Discount() != q.NetTotal {
+		fail("discount %d: the lines' add up to %d, list %d - net %d", q.Discount(), discount, q.ListTotal, q.NetTotal)
 	}
 	var applied int64
 	for _, p := range q.Promotions {

@@ -24,23 +24,23 @@ var readOnly = []api.Route{api.RouteCreate, api.RouteReplace, api.RoutePatch, ap
 func (m *Module) Routes(s *api.Server) {
 	const tag = "Pricing"
 	api.RegisterCRUD(s, api.CRUD[FareSet]{Table: m.fareSets, Path: "/pricing-fare-sets", Tag: tag, Singular: "pricing-fare-set",
-		Permission: "pricing", Validate: bodyErrors(m.checkFareSet)})
+		Permission: permission, Validate: bodyErrors(m.checkFareSet)})
 	api.RegisterCRUD(s, api.CRUD[FareRow]{Table: m.fares, Path: "/pricing-fares", Tag: tag, Singular: "pricing-fare",
-		Permission: "pricing", Validate: bodyErrors(m.checkFare)})
+		Permission: permission, Validate: bodyErrors(m.checkFare)})
 	api.RegisterCRUD(s, api.CRUD[FareRule]{Table: m.rules, Path: "/pricing-fare-rules", Tag: tag, Singular: "pricing-fare-rule",
-		Permission: "pricing", Validate: bodyErrors(m.checkRule)})
+		Permission: permission, Validate: bodyErrors(m.checkRule)})
 	api.RegisterCRUD(s, api.CRUD[Cost]{Table: m.costs, Path: "/pricing-costs", Tag: tag, Singular: "pricing-cost",
-		Permission: "pricing", Validate: bodyErrors(m.checkCost)})
+		Permission: permission, Validate: bodyErrors(m.checkCost)})
 	api.RegisterCRUD(s, api.CRUD[TaxTypeRow]{Table: m.taxTypes, Path: "/pricing-tax-types", Tag: tag, Singular: "pricing-tax-type",
-		Permission: "pricing", Disable: readOnly})
+		Permission: permission, Disable: readOnly})
 	api.RegisterCRUD(s, api.CRUD[TaxRow]{Table: m.taxes, Path: "/pricing-taxes", Tag: tag, Singular: "pricing-tax",
-		Permission: "pricing", Validate: bodyErrors(m.checkTax)})
+		Permission: permission, Validate: bodyErrors(m.checkTax)})
 	api.RegisterCRUD(s, api.CRUD[TaxSet]{Table: m.taxSets, Path: "/pricing-tax-sets", Tag: tag, Singular: "pricing-tax-set",
-		Permission: "pricing", Validate: bodyErrors(m.checkTaxSet)})
+		Permission: permission, Validate: bodyErrors(m.checkTaxSet)})
 	api.RegisterCRUD(s, api.CRUD[PromotionRow]{Table: m.promotions, Path: "/pricing-promotions", Tag: tag, Singular: "pricing-promotion",
-		Permission: "pricing", Validate: bodyErrors(m.checkPromotion)})
+		Permission: permission, Validate: bodyErrors(m.checkPromotion)})
 	api.RegisterCRUD(s, api.CRUD[PromotionUsage]{Table: m.usages, Path: "/pricing-promotion-usages", Tag: tag,
-		Singular: "pricing-promotion-usage", Permission: "pricing", Disable: readOnly})
+		Singular: "pricing-promotion-usage", Permission: permission, Disable: readOnly})
 
 	type quoteOut struct{ Body Quote }
 	api.Register(s, huma.Operation{OperationID: "quote-pricing", Method: http.MethodPost, Path: "/pricing/quote", Tags: []string{tag},
@@ -49,8 +49,12 @@ func (m *Module) Routes(s *api.Server) {
 			"docs/pricing.md: for each line the fare in force, every rule applied and its effect, each promotion's " +
 			"share, the tax; then the tax lines per rate and the totals. The same input (with `at`) gives the same " +
 			"quote. A line whose variant is unknown, another merchant's or inactive is a 422 naming " +
-			"`body.lines[i].variantId`. Terminals that ring up sales need `pricing.read`.",
-		Errors: []int{404, 422}},
+			"`body.lines[i].variantId`. A line's options are held to the rule order creation holds them to, " +
+			"and a line the order would refuse is refused with the order's answer: an option not offered or " +
+			"chosen twice is a 400 naming `body.lines[i].modifierIds (modifiers[j])`, an option off sale or a " +
+			"modifier group chosen fewer times than its min or more than its max (a required SUGAR left out) " +
+			"a 422 naming the group. Terminals that ring up sales need `pricing.read` (the EMPLOYEE role has it).",
+		Errors: []int{400, 404, 422}},
 		auth.Requirement{Permission: PermRead},
 		func(ctx context.Context, in *struct{ Body QuoteInput }) (*quoteOut, error) {
 			q, err := m.Quote(ctx, in.Body)
@@ -67,7 +71,8 @@ func bodyErrors[T any](check func(ctx context.Context, row *T, isNew bool) error
 	return func(ctx context.Context, row *T, isNew bool) error { return inBody(check(ctx, row, isNew)) }
 }
 
-// inBody prefixes "body." to the fields an error names.
+// inBody prefixes "body." to the fields an error names, and names the first in the message,
+// except in a line's modifier error, whose message is the one order creation answers with.
 func inBody(err error) error {
 	var e *errs.E
 	if !errors.As(err, &e) || len(e.Fields) == 0 {
@@ -79,10 +84,12 @@ func inBody(err error) error {
 		f.Location = join("body", f.Location)
 		out.Fields[i] = f
 	}
-	first := out.Fields[0]
-	if len(out.Fields) == 1 {
+	switch first := out.Fields[0]; {
+	case errors.Is(err, ErrModifierChoice):
+		// The catalog's message names the group and reads as order creation's answer does.
+	case len(out.Fields) == 1:
 		out.Message = first.Location + " " + first.Message
-	} else {
+	default:
 		out.Message = fmt.Sprintf("%d invalid fields, first %s %s", len(out.Fields), first.Location, first.Message)
 	}
 	return &out
@@ -99,22 +106,25 @@ const (
 	maxCoverItems = MaxListValues // variants or categories of a tax set
 )
 
-// merchantOf checks that the caller may keep pricing rows for merchantID, and sets an admin's
-// row in the merchant's organizer (other callers' rows are put in theirs by the table). A
-// merchant of another organizer, or one an employee does not work for, is refused as if unknown.
+// merchantOf checks that the caller may keep pricing rows for merchantID (auth.ActFor), and sets
+// an admin's row in the merchant's organizer (other callers' rows are put in theirs by the
+// table). A merchant of another organizer, or one an employee does not work for, is refused as
+// if unknown: ErrUnknownMerchant, a 400 naming merchantId.
 func (m *Module) merchantOf(ctx context.Context, organizerID *id.ID, merchantID id.ID) (CatalogMerchant, error) {
 	if merchantID <= 0 {
 		return CatalogMerchant{}, errs.Field("merchantId", "is required", nil)
 	}
 	cm, err := m.catalog.MerchantForQuote(ctx, merchantID)
-	sc := auth.ScopeOf(ctx)
-	if errs.KindOf(err) == errs.NotFound || err == nil && !sc.AllowsMerchant(cm.OrganizerID, merchantID) {
-		return CatalogMerchant{}, errs.Field("merchantId", "is not a merchant you may act for", merchantID)
+	if err == nil {
+		err = auth.ActFor(ctx, cm.OrganizerID, merchantID)
 	}
-	if err != nil {
+	switch {
+	case errs.KindOf(err) == errs.NotFound:
+		return CatalogMerchant{}, because(errs.Field("merchantId", "is not a merchant you may act for", merchantID), ErrUnknownMerchant)
+	case err != nil:
 		return CatalogMerchant{}, err
 	}
-	if sc.All {
+	if auth.ScopeOf(ctx).All {
 		switch *organizerID {
 		case 0:
 			*organizerID = cm.OrganizerID
@@ -190,7 +200,7 @@ func (m *Module) checkFareSet(ctx context.Context, r *FareSet, _ bool) error {
 		}
 	}
 	checkStatus(&v, &r.Status)
-	return v.err("invalid fare set")
+	return v.err(ErrInvalidFareSet)
 }
 
 func (m *Module) checkFare(ctx context.Context, r *FareRow, _ bool) error {
@@ -219,7 +229,7 @@ func (m *Module) checkFare(ctx context.Context, r *FareRow, _ bool) error {
 	if err := m.variantsOf(ctx, &v, r.MerchantID, []id.ID{r.VariantID}, func(int) string { return "variantId" }); err != nil {
 		return err
 	}
-	return v.err("invalid fare")
+	return v.err(ErrInvalidFare)
 }
 
 func (m *Module) checkRule(ctx context.Context, r *FareRule, _ bool) error {
@@ -233,7 +243,7 @@ func (m *Module) checkRule(ctx context.Context, r *FareRule, _ bool) error {
 	r.rule().compile(&v, "")
 	checkText(&v, "description", r.Description, false, maxTextLen)
 	checkStatus(&v, &r.Status)
-	return v.err("invalid fare rule")
+	return v.err(ErrInvalidRule)
 }
 
 func (m *Module) checkCost(ctx context.Context, r *Cost, _ bool) error {
@@ -258,7 +268,7 @@ func (m *Module) checkCost(ctx context.Context, r *Cost, _ bool) error {
 	if err := m.variantsOf(ctx, &v, r.MerchantID, []id.ID{r.VariantID}, func(int) string { return "variantId" }); err != nil {
 		return err
 	}
-	return v.err("invalid cost")
+	return v.err(ErrInvalidCost)
 }
 
 func (m *Module) checkTax(ctx context.Context, r *TaxRow, _ bool) error {
@@ -273,7 +283,7 @@ func (m *Module) checkTax(ctx context.Context, r *TaxRow, _ bool) error {
 	checkText(&v, "name", r.Name, true, maxNameLen)
 	checkText(&v, "description", r.Description, false, maxTextLen)
 	r.tax().validate(&v, "")
-	return v.err("invalid tax")
+	return v.err(ErrInvalidTax)
 }
 
 func (m *Module) checkTaxSet(ctx context.Context, r *TaxSet, _ bool) error {
@@ -313,7 +323,7 @@ func (m *Module) checkTaxSet(ctx context.Context, r *TaxSet, _ bool) error {
 			v.add("", fmt.Sprintf("categories[%d]", i), "must be a category code of 1 to 100 bytes", c)
 		}
 	}
-	return v.err("invalid tax set")
+	return v.err(ErrInvalidTaxSet)
 }
 
 func (m *Module) checkPromotion(ctx context.Context, r *PromotionRow, _ bool) error {
@@ -330,5 +340,5 @@ func (m *Module) checkPromotion(ctx context.Context, r *PromotionRow, _ bool) er
 	var v validation
 	r.promotion().compile(&v, "")
 	checkText(&v, "description", r.Description, false, maxTextLen)
-	return v.err("invalid promotion")
+	return v.err(ErrInvalidPromotion)
 }

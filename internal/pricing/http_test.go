@@ -145,7 +145,7 @@ func TestPricingTenantIsolation(t *testing.T) {
 			"name": "Sabotage", "type": "OVERRIDE", "mode": "AMOUNT", "value": 0})
 		names(t, bad, "body.merchantId")
 		// Nor quote A's merchant, nor price A's variants on its own merchant.
-		line := []map[string]any{{"variantId": e.cafe.variant(t, merchantA, "CF-SUA"), "quantity": 1}}
+		line := []map[string]any{e.lineOf(t, "CF-SUA", 1, "Nhỏ (S)", "Ít đường")}
 		r := e.must(404, "POST", "/pricing/quote", ownerB, map[string]any{"merchantId": merchantA, "lines": line})
 		names(t, r, "body.merchantId")
 		r = e.must(422, "POST", "/pricing/quote", ownerB, map[string]any{"merchantId": merchantB, "lines": line})
@@ -202,7 +202,7 @@ func TestQuoteHTTP(t *testing.T) {
 		const wed1430 = "2025-03-05T07:30:00Z" // 14:30 in Hanoi, a Wednesday
 		body := quoteBody(merchantA, wed1430, "TAKE_AWAY", 42, []string{"chaoban"},
 			e.lineOf(t, "CF-SUA", 2, "Vừa (M)", "Ít đường"),
-			e.lineOf(t, "TR-DAO", 1, "Lớn (L)", "Trân châu đen"),
+			e.lineOf(t, "TR-DAO", 1, "Lớn (L)", "Ít đường", "Trân châu đen"),
 			e.lineOf(t, "BM-THIT", 3),
 			e.lineOf(t, "NS-500", 10))
 		r := e.must(200, "POST", "/pricing/quote", cashier, body)
@@ -243,27 +243,36 @@ func TestQuoteHTTP(t *testing.T) {
 		foreign := map[string]any{"variantId": e.cafe.variant(t, merchantB, "BK-CROI"), "quantity": 1}
 		unknown := map[string]any{"variantId": "123456789", "quantity": 1}
 		for i, l := range []map[string]any{inactive, foreign, unknown} {
-			r := e.must(422, "POST", "/pricing/quote", cashier, quoteBody(merchantA, wed1430, "", 0, nil, e.lineOf(t, "CF-DEN", 1), l))
+			r := e.must(422, "POST", "/pricing/quote", cashier, quoteBody(merchantA, wed1430, "", 0, nil, e.lineOf(t, "CF-DEN", 1, "Nhỏ (S)", "Ít đường"), l))
 			names(t, r, "body.lines[1].variantId")
 			if i == 0 && !contains(r, "not an active variant") {
 				t.Errorf("inactive: %s", r.body)
 			}
 		}
-		r = e.must(422, "POST", "/pricing/quote", cashier, quoteBody(merchantA, wed1430, "", 0, nil, e.lineOf(t, "BM-THIT", 1, "Lớn (L)")))
-		names(t, r, "body.lines[0].modifierIds[0]")
+		// Options are held to the catalog's modifier rule, answered as order creation answers it
+		// (internal/app's TestDemoCashierQuotes compares the two answers): an option the variant
+		// does not offer is bad input, a required group left out a rule refusing the line.
+		r = e.must(400, "POST", "/pricing/quote", cashier, quoteBody(merchantA, wed1430, "", 0, nil, e.lineOf(t, "BM-THIT", 1, "Lớn (L)")))
+		names(t, r, "body.lines[0].modifierIds (modifiers[0])")
+		r = e.must(422, "POST", "/pricing/quote", cashier, quoteBody(merchantA, wed1430, "", 0, nil,
+			e.lineOf(t, "BM-THIT", 1), e.lineOf(t, "CF-SUA", 1, "Lớn (L)", "Ít đá")))
+		names(t, r, "body.lines[1].modifierIds (modifiers)")
+		if want := "modifier group SUGAR (Độ ngọt): choose at least 1, chose 0"; detail(t, r) != want {
+			t.Errorf("incomplete line: detail %q, want %q", detail(t, r), want)
+		}
 		r = e.must(400, "POST", "/pricing/quote", cashier, quoteBody(merchantA, wed1430, "", 0, nil, e.lineOf(t, "BM-THIT", 0)))
 		names(t, r, "body.lines[0].quantity")
 		r = e.must(400, "POST", "/pricing/quote", cashier, map[string]any{"merchantId": merchantA, "lines": []any{}})
 		names(t, r, "body.lines")
 		r = e.must(400, "POST", "/pricing/quote", cashier, map[string]any{"merchantId": merchantA,
-			"lines": []any{e.lineOf(t, "CF-DEN", 1)}, "context": map[string]any{"channel": "x"}})
+			"lines": []any{e.lineOf(t, "CF-DEN", 1, "Nhỏ (S)", "Ít đường")}, "context": map[string]any{"channel": "x"}})
 		names(t, r, "body.context.channel")
 
 		// Without at, the quote is priced now and says when.
-		now := e.must(200, "POST", "/pricing/quote", cashier, map[string]any{"merchantId": merchantA, "lines": []any{e.lineOf(t, "CF-DEN", 1)}})
+		now := e.must(200, "POST", "/pricing/quote", cashier, map[string]any{"merchantId": merchantA, "lines": []any{e.lineOf(t, "CF-DEN", 1, "Nhỏ (S)", "Ít đường")}})
 		var nq Quote
 		now.decode(t, &nq)
-		if nq.At.IsZero() || nq.GrandTotal == 0 {
+		if nq.At.IsZero() || !nq.At.Equal(e.clock.Now()) || nq.GrandTotal == 0 {
 			t.Fatalf("quote without at: %s", now.body)
 		}
 	})
@@ -299,14 +308,14 @@ func sameNumbers(q Quote) string {
 // TestDocExample is the worked example of docs/pricing.md: at the demo café on a Wednesday at
 // 14:30, take away, a first order with CHAOBAN: a cà phê sữa đá size L, less ice, and a trà đào
 // size L with black pearls. The demo menu offers no topping on the coffee: asking for one is a
-// 422 naming the option.
+// 400 naming the option.
 func TestDocExample(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		e.seedPricing(t)
 		cashier := e.cashier()
 		body := quoteBody(merchantA, "2025-03-05T14:30:00+07:00", "TAKE_AWAY", 42, []string{"chaoban"},
-			e.lineOf(t, "CF-SUA", 1, "Lớn (L)", "Ít đá"),
-			e.lineOf(t, "TR-DAO", 1, "Lớn (L)", "Trân châu đen"))
+			e.lineOf(t, "CF-SUA", 1, "Lớn (L)", "Ít đường", "Ít đá"),
+			e.lineOf(t, "TR-DAO", 1, "Lớn (L)", "Ít đường", "Trân châu đen"))
 		var got Quote
 		e.must(200, "POST", "/pricing/quote", cashier, body).decode(t, &got)
 		checkQuote(t, got)
@@ -327,6 +336,10 @@ func TestDocExample(t *testing.T) {
 		}
 		topping := quoteBody(merchantA, "2025-03-05T14:30:00+07:00", "TAKE_AWAY", 42, nil,
 			e.lineOf(t, "CF-SUA", 1, "Lớn (L)", "Kem cheese"))
-		names(t, e.must(422, "POST", "/pricing/quote", cashier, topping), "body.lines[0].modifierIds[1]")
+		r := e.must(400, "POST", "/pricing/quote", cashier, topping)
+		names(t, r, "body.lines[0].modifierIds (modifiers[1])")
+		if want := "option 5032 is not offered with Cà phê sữa đá"; detail(t, r) != want {
+			t.Errorf("topping: detail %q, want %q", detail(t, r), want)
+		}
 	})
 }

@@ -30,7 +30,7 @@ type FareSet struct {
 	Description string     `bun:"description" json:"description,omitempty"`
 	Channels    []string   `bun:"channels,type:jsonb" json:"channels" required:"false" doc:"Sale channels the set prices (DINE_IN, TAKE_AWAY, DELIVERY, ...); empty: every channel"`
 	Priority    int        `bun:"priority" json:"priority" required:"false" doc:"Among sets of the same reach, higher is tried first; ties in id order"`
-	Status      Status     `bun:"status" json:"status" required:"false" doc:"ACTIVE (default) or INACTIVE"`
+	Status      Status     `bun:"status" json:"status" required:"false" openapi:"enum=ACTIVE,INACTIVE" doc:"ACTIVE (default) or INACTIVE"`
 	CreatedAt   time.Time  `bun:"created_at" json:"createdAt" readOnly:"true"`
 	UpdatedAt   time.Time  `bun:"updated_at" json:"updatedAt" readOnly:"true"`
 	DeletedAt   *time.Time `bun:"deleted_at" json:"deletedAt,omitempty" readOnly:"true"`
@@ -48,7 +48,7 @@ type FareRow struct {
 	VariantID   id.ID      `bun:"variant_id" json:"variantId" doc:"A variant of the merchant's catalog"`
 	Amount      int64      `bun:"amount" json:"amount" doc:"Unit price in whole dong, tax as the merchant's prices (included or not)"`
 	Currency    string     `bun:"currency" json:"currency" required:"false" doc:"The merchant's currency (the default)"`
-	Status      Status     `bun:"status" json:"status" required:"false" doc:"ACTIVE (default) or INACTIVE"`
+	Status      Status     `bun:"status" json:"status" required:"false" openapi:"enum=ACTIVE,INACTIVE" doc:"ACTIVE (default) or INACTIVE"`
 	ActiveFrom  *time.Time `bun:"active_from" json:"activeFrom,omitempty" doc:"Inclusive; absent: the standing price"`
 	ActiveTo    *time.Time `bun:"active_to" json:"activeTo,omitempty" doc:"Exclusive; absent: open-ended"`
 	CreatedAt   time.Time  `bun:"created_at" json:"createdAt" readOnly:"true"`
@@ -70,12 +70,12 @@ type FareRule struct {
 	MerchantID  id.ID       `bun:"merchant_id" json:"merchantId"`
 	Name        string      `bun:"name" json:"name" doc:"Shown on the quote as the reason for the change; at most 200 bytes"`
 	Description string      `bun:"description" json:"description,omitempty"`
-	Type        RuleType    `bun:"type" json:"type" doc:"OVERRIDE (sets the unit price; the first matching one ends evaluation), DISCOUNT or MARKUP"`
-	Mode        Mode        `bun:"mode" json:"mode" doc:"PERCENT (value in basis points, 10% = 1000) or AMOUNT (dong per unit; for OVERRIDE the new unit price)"`
+	Type        RuleType    `bun:"type" json:"type" openapi:"enum=OVERRIDE,DISCOUNT,MARKUP" doc:"OVERRIDE (sets the unit price; the first matching one ends evaluation), DISCOUNT or MARKUP"`
+	Mode        Mode        `bun:"mode" json:"mode" openapi:"enum=PERCENT,AMOUNT" doc:"PERCENT (value in basis points, 10% = 1000) or AMOUNT (dong per unit; for OVERRIDE the new unit price)"`
 	Value       int64       `bun:"value" json:"value"`
 	Priority    int         `bun:"priority" json:"priority" required:"false" doc:"Higher runs first; ties in id order"`
 	Conditions  []Condition `bun:"conditions,type:jsonb" json:"conditions" required:"false" doc:"ANDed; none: every line. Operators EQ NE GT GTE LT LTE IN NIN"`
-	Status      Status      `bun:"status" json:"status" required:"false" doc:"ACTIVE (default) or INACTIVE"`
+	Status      Status      `bun:"status" json:"status" required:"false" openapi:"enum=ACTIVE,INACTIVE" doc:"ACTIVE (default) or INACTIVE"`
 	CreatedAt   time.Time   `bun:"created_at" json:"createdAt" readOnly:"true"`
 	UpdatedAt   time.Time   `bun:"updated_at" json:"updatedAt" readOnly:"true"`
 	DeletedAt   *time.Time  `bun:"deleted_at" json:"deletedAt,omitempty" readOnly:"true"`
@@ -112,7 +112,7 @@ type TaxTypeRow struct {
 	bun.BaseModel `bun:"table:pricing_tax_types" json:"-"`
 
 	ID          id.ID   `bun:"id,pk" json:"id"`
-	Code        TaxType `bun:"code" json:"code" doc:"VAT0, VAT5, VAT8, VAT10, KCT, KKKNT or OTHER"`
+	Code        TaxType `bun:"code" json:"code" openapi:"enum=VAT0,VAT5,VAT8,VAT10,KCT,KKKNT,OTHER" doc:"VAT0, VAT5, VAT8, VAT10, KCT, KKKNT or OTHER"`
 	Name        string  `bun:"name" json:"name"`
 	RateBP      *int64  `bun:"rate_bp" json:"rateBp,omitempty" doc:"The type's fixed rate in basis points; absent for OTHER"`
 	InvoiceRate string  `bun:"invoice_rate" json:"invoiceRate" doc:"TSuat on e-invoices"`
@@ -128,7 +128,7 @@ type TaxRow struct {
 	MerchantID  id.ID      `bun:"merchant_id" json:"merchantId"`
 	Code        string     `bun:"code" json:"code" doc:"Unique per merchant: 1-50 of A-Z 0-9 _ . -"`
 	Name        string     `bun:"name" json:"name"`
-	Type        TaxType    `bun:"type" json:"type" doc:"VAT0, VAT5, VAT8, VAT10, KCT, KKKNT or OTHER (see /pricing-tax-types)"`
+	Type        TaxType    `bun:"type" json:"type" openapi:"enum=VAT0,VAT5,VAT8,VAT10,KCT,KKKNT,OTHER" doc:"VAT0, VAT5, VAT8, VAT10, KCT, KKKNT or OTHER (see /pricing-tax-types)"`
 	RateBP      int64      `bun:"rate_bp" json:"rateBp" required:"false" doc:"Basis points (8% = 800); fixed by the type (filled in when absent) except for OTHER"`
 	Description string     `bun:"description" json:"description,omitempty"`
 	CreatedAt   time.Time  `bun:"created_at" json:"createdAt" readOnly:"true"`
@@ -154,7 +154,7 @@ type TaxSet struct {
 	VariantIDs  []id.ID    `bun:"variant_ids,type:jsonb" json:"variantIds" required:"false" doc:"Variants of the merchant's catalog"`
 	Categories  []string   `bun:"categories,type:jsonb" json:"categories" required:"false" doc:"Category codes; a line is in its category and the category's parents"`
 	Priority    int        `bun:"priority" json:"priority" required:"false" doc:"Higher is tried first; ties in id order"`
-	Status      Status     `bun:"status" json:"status" required:"false" doc:"ACTIVE (default) or INACTIVE"`
+	Status      Status     `bun:"status" json:"status" required:"false" openapi:"enum=ACTIVE,INACTIVE" doc:"ACTIVE (default) or INACTIVE"`
 	CreatedAt   time.Time  `bun:"created_at" json:"createdAt" readOnly:"true"`
 	UpdatedAt   time.Time  `bun:"updated_at" json:"updatedAt" readOnly:"true"`
 	DeletedAt   *time.Time `bun:"deleted_at" json:"deletedAt,omitempty" readOnly:"true"`
@@ -170,8 +170,8 @@ type PromotionRow struct {
 	Code             string        `bun:"code" json:"code,omitempty" doc:"Empty for an automatic promotion; else 2-32 of A-Z 0-9 _ -, stored upper case, unique per merchant"`
 	Name             string        `bun:"name" json:"name"`
 	Description      string        `bun:"description" json:"description,omitempty"`
-	Kind             PromotionKind `bun:"kind" json:"kind" doc:"PERCENT, FIXED or BUY_X_GET_Y"`
-	Level            Level         `bun:"level" json:"level" doc:"ITEM (the lines its conditions match) or ORDER (the whole order)"`
+	Kind             PromotionKind `bun:"kind" json:"kind" openapi:"enum=PERCENT,FIXED,BUY_X_GET_Y" doc:"PERCENT, FIXED or BUY_X_GET_Y"`
+	Level            Level         `bun:"level" json:"level" openapi:"enum=ITEM,ORDER" doc:"ITEM (the lines its conditions match) or ORDER (the whole order)"`
 	Value            int64         `bun:"value" json:"value" doc:"PERCENT and BUY_X_GET_Y: basis points (10000 = free); FIXED: dong per unit (ITEM) or per order (ORDER)"`
 	Buy              *Target       `bun:"buy_target,type:jsonb" json:"buy,omitempty" doc:"BUY_X_GET_Y: the units that must be bought"`
 	Get              *Target       `bun:"get_target,type:jsonb" json:"get,omitempty" doc:"BUY_X_GET_Y: the units that get the discount, cheapest first"`
@@ -180,7 +180,7 @@ type PromotionRow struct {
 	MaxDiscount      int64         `bun:"max_discount" json:"maxDiscount,omitempty" doc:"0: no cap"`
 	ActiveFrom       *time.Time    `bun:"active_from" json:"activeFrom,omitempty" doc:"Inclusive"`
 	ActiveTo         *time.Time    `bun:"active_to" json:"activeTo,omitempty" doc:"Exclusive"`
-	Status           Status        `bun:"status" json:"status" required:"false" doc:"ACTIVE (default) or INACTIVE"`
+	Status           Status        `bun:"status" json:"status" required:"false" openapi:"enum=ACTIVE,INACTIVE" doc:"ACTIVE (default) or INACTIVE"`
 	TotalLimit       int64         `bun:"total_limit" json:"totalLimit,omitempty" doc:"Redemptions over all customers; 0: no limit"`
 	PerCustomerLimit int64         `bun:"per_customer_limit" json:"perCustomerLimit,omitempty" doc:"Redemptions per customer; 0: no limit. A quote without a customer cannot use a promotion with one"`
 	Stackable        bool          `bun:"stackable" json:"stackable" required:"false" doc:"Whether it combines with other promotions on one order"`

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/money"
 )
 
 // PromotionKind says what a promotion takes off.
@@ -112,8 +113,8 @@ type AppliedPromotion struct {
 	PromotionID id.ID         `json:"promotionId"`
 	Code        string        `json:"code,omitempty"`
 	Name        string        `json:"name"`
-	Kind        PromotionKind `json:"kind"`
-	Level       Level         `json:"level"`
+	Kind        PromotionKind `json:"kind" openapi:"enum=PERCENT,FIXED,BUY_X_GET_Y"`
+	Level       Level         `json:"level" openapi:"enum=ITEM,ORDER"`
 	Amount      int64         `json:"amount" doc:"Dong taken off; the lines' shares add up to it"`
 	FreeUnits   int64         `json:"freeUnits,omitempty" doc:"BUY_X_GET_Y: units that got the discount"`
 }
@@ -135,7 +136,7 @@ func NormalizeCode(code string) string { return strings.ToUpper(strings.TrimSpac
 func (p Promotion) Validate() error {
 	var v validation
 	p.compile(&v, "")
-	return v.err("invalid promotion")
+	return v.err(ErrInvalidPromotion)
 }
 
 // promo is a validated promotion with its conditions compiled.
@@ -188,11 +189,11 @@ func (p Promotion) compile(v *validation, at string) promo {
 		}
 	}
 	c.conds = compileConditions(v, join(at, "conditions"), p.Conditions, p.Level != PerOrder)
-	if p.MinSubtotal < 0 {
-		v.add(at, "minSubtotal", "must not be negative", p.MinSubtotal)
+	if p.MinSubtotal < 0 || p.MinSubtotal > money.MaxAmount {
+		v.add(at, "minSubtotal", fmt.Sprintf("must be 0 to %d dong", money.MaxAmount), p.MinSubtotal)
 	}
-	if p.MaxDiscount < 0 {
-		v.add(at, "maxDiscount", "must not be negative (0: no cap)", p.MaxDiscount)
+	if p.MaxDiscount < 0 || p.MaxDiscount > money.MaxAmount {
+		v.add(at, "maxDiscount", fmt.Sprintf("must be 0 (no cap) to %d dong", money.MaxAmount), p.MaxDiscount)
 	}
 	if p.ActiveFrom != nil && p.ActiveTo != nil && !p.ActiveTo.After(*p.ActiveFrom) {
 		v.add(at, "activeTo", "must be after activeFrom", p.ActiveTo)

@@ -55,7 +55,7 @@ const (
 // LT, LTE) need an ordered key: quantity, date, timeOfDay, weekday, or a custom key with a number.
 type Condition struct {
 	Key   string   `json:"key" doc:"quantity, sku, category, variantId, date, timeOfDay, weekday, channel, customerGroup, customerId, or any key of the request's context"`
-	Op    Operator `json:"op" doc:"EQ, NE, GT, GTE, LT, LTE, IN or NIN (not a schema enum, so that a bad operator gets the engine's 400 naming it)"`
+	Op    Operator `json:"op" openapi:"enum=EQ,NE,GT,GTE,LT,LTE,IN,NIN" doc:"EQ, NE, GT, GTE, LT, LTE, IN or NIN (described, not validated by the schema, so that a bad operator gets the engine's 400 naming it)"`
 	Value any      `json:"value" doc:"A string, number or boolean; a non-empty list of them for IN and NIN"`
 }
 
@@ -106,7 +106,7 @@ const (
 func (r Rule) Validate() error {
 	var v validation
 	r.compile(&v, "")
-	return v.err("invalid rule")
+	return v.err(ErrInvalidRule)
 }
 
 // rule is a validated rule with its conditions compiled.
@@ -158,15 +158,17 @@ func (v *validation) add(at, field, msg string, value any) {
 	v.fields = append(v.fields, errs.FieldError{Location: join(at, field), Message: msg, Value: value})
 }
 
-func (v *validation) err(what string) error {
+// err returns nil when no field was added, else an error of the typed kind (ErrInvalidRule, ...)
+// naming every field.
+func (v *validation) err(typed *errs.E) error {
 	if len(v.fields) == 0 {
 		return nil
 	}
 	msg := v.fields[0].Location + " " + v.fields[0].Message
 	if len(v.fields) > 1 {
-		msg = fmt.Sprintf("%s: %d invalid fields, first %s", what, len(v.fields), msg)
+		msg = fmt.Sprintf("%s: %d invalid fields, first %s", typed.Message, len(v.fields), msg)
 	}
-	return &errs.E{Kind: errs.Invalid, Message: msg, Fields: v.fields}
+	return &errs.E{Kind: errs.Invalid, Message: msg, Fields: v.fields, Err: typed}
 }
 
 func join(at, field string) string {

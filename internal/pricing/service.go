@@ -2,6 +2,7 @@ package pricing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/memo"
 )
 
 // Catalog is what pricing needs of the catalog (commerce): the variants of a quote and the
@@ -21,6 +23,12 @@ type Catalog interface {
 	// MerchantForQuote returns the merchant's pricing settings. An unknown merchant is an error
 	// of kind errs.NotFound.
 	MerchantForQuote(ctx context.Context, merchantID id.ID) (CatalogMerchant, error)
+	// CheckModifiers holds a line's chosen options to the catalog's rule, the one order creation
+	// holds an order's line to: each option offered with the variant, available and chosen once,
+	// and each of the variant's modifier groups chosen between its min and max times. A choice
+	// that breaks it is an *errs.E (Invalid or Rule) whose message names the group and whose
+	// fields are relative to the line's options ("modifiers", "modifiers[1]").
+	CheckModifiers(ctx context.Context, merchantID, variantID id.ID, optionIDs []id.ID) error
 }
 
 // CatalogVariant is a variant as a quote needs it.
@@ -72,12 +80,16 @@ type QuoteLine struct {
 const MaxCodes = 20
 
 // Quote prices an order with the merchant's stored fares, rules, taxes and promotions and the
-// catalog's variants. The caller must be allowed to act for the merchant. Errors name fields
+// catalog's variants. The caller must be allowed to act for the merchant (auth.ActFor): code
+// without a caller says auth.System, else it gets auth.ErrNoPrincipal. Errors name fields
 // relative to the input ("lines[2].variantId"; the HTTP route prefixes "body."): a merchant the
-// caller cannot see is NotFound, a line whose variant is unknown, another merchant's or inactive
-// a Rule error naming lines[i].variantId, an option the variant does not offer one naming
-// lines[i].modifierIds[j]. It reads the merchant's built engine from a cache that every write of
-// the merchant's pricing rows invalidates (see engineCache), so it costs two catalog calls and
+// caller cannot see is ErrUnknownMerchant (NotFound), a line whose variant is unknown or another
+// merchant's ErrUnknownVariant and an inactive one ErrInactiveVariant (Rule errors naming
+// lines[i].variantId), a line whose options break the catalog's modifier rule ErrModifierChoice
+// (the catalog's answer, as order creation gives it, its fields under lines[i].modifierIds), a
+// line without a fare in force ErrNoFare. It reads the merchant's built engine from a cache that
+// every write of the merchant's pricing rows invalidates (see engineCache), so it costs two
+// catalog calls, one check of each line's options against the variants those calls read, and
 // one or two indexed reads of this module's tables, whatever the number of rules.
 func (m *Module) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
 	switch {
@@ -90,12 +102,17 @@ func (m *Module) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
 	case len(in.PromotionCodes) > MaxCodes:
 		return Quote{}, errs.Field("promotionCodes", fmt.Sprintf("must hold at most %d codes", MaxCodes), len(in.PromotionCodes))
 	}
+	// The checks of the lines' options read the variants this quote reads, once (platform/memo).
+	ctx = memo.With(ctx)
 	merchant, err := m.catalog.MerchantForQuote(ctx, in.MerchantID)
-	if errs.KindOf(err) == errs.NotFound || err == nil && !auth.ScopeOf(ctx).AllowsMerchant(merchant.OrganizerID, in.MerchantID) {
-		return Quote{}, &errs.E{Kind: errs.NotFound, Message: "merchant " + in.MerchantID.String() + " not found",
-			Fields: []errs.FieldError{{Location: "merchantId", Message: "is not a merchant you may act for", Value: in.MerchantID}}}
+	if err == nil {
+		err = auth.ActFor(ctx, merchant.OrganizerID, in.MerchantID)
 	}
-	if err != nil {
+	switch {
+	case errs.KindOf(err) == errs.NotFound:
+		return Quote{}, because(&errs.E{Kind: errs.NotFound, Message: "merchant " + in.MerchantID.String() + " not found",
+			Fields: []errs.FieldError{{Location: "merchantId", Message: "is not a merchant you may act for", Value: in.MerchantID}}}, ErrUnknownMerchant)
+	case err != nil:
 		return Quote{}, fmt.Errorf("pricing: merchant %s: %w", in.MerchantID, err)
 	}
 	snap, err := m.snapshot(ctx, in.MerchantID, merchant)
@@ -114,13 +131,20 @@ func (m *Module) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
 	}
 	at := in.At
 	if at.IsZero() {
-		at = m.now()
+		at = m.clock.Now()
 	}
 	req := QuoteRequest{MerchantID: in.MerchantID, Channel: in.Channel, CustomerID: in.CustomerID,
 		CustomerGroup: in.CustomerGroup, Codes: in.PromotionCodes, Context: in.Context, At: at.UTC(),
 		Currency: snap.currency, Lines: make([]Line, len(in.Lines))}
 	for i, l := range in.Lines {
-		if err := snap.line(&req, i, l, variants); err != nil {
+		v, err := lineVariant(in.MerchantID, i, l, variants)
+		if err != nil {
+			return Quote{}, err
+		}
+		if err := m.checkModifiers(ctx, in.MerchantID, i, l); err != nil {
+			return Quote{}, err
+		}
+		if err := snap.line(&req, i, l, v); err != nil {
 			return Quote{}, err
 		}
 	}
@@ -130,23 +154,48 @@ func (m *Module) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
 	return snap.engine.Quote(req)
 }
 
-// line resolves input line i into the engine's line: the variant, its options, the fares of the
-// fare set that prices it (or the catalog's price) and its tax.
-func (s *snapshot) line(req *QuoteRequest, i int, l QuoteLine, variants map[id.ID]CatalogVariant) error {
+// lineVariant returns the variant of input line i: one of the merchant's, and active.
+func lineVariant(merchantID id.ID, i int, l QuoteLine, variants map[id.ID]CatalogVariant) (CatalogVariant, error) {
 	v, ok := variants[l.VariantID]
 	switch {
 	case !ok:
-		return errs.RuleField(fmt.Sprintf("lines[%d].variantId", i), "is not a variant of merchant "+req.MerchantID.String(), l.VariantID)
+		return v, because(errs.RuleField(fmt.Sprintf("lines[%d].variantId", i), "is not a variant of merchant "+merchantID.String(), l.VariantID), ErrUnknownVariant)
 	case !v.Active:
-		return errs.RuleField(fmt.Sprintf("lines[%d].variantId", i), "is not an active variant: it cannot be sold", l.VariantID)
+		return v, because(errs.RuleField(fmt.Sprintf("lines[%d].variantId", i), "is not an active variant: it cannot be sold", l.VariantID), ErrInactiveVariant)
 	}
+	return v, nil
+}
+
+// checkModifiers holds input line i's options to the catalog's modifier rule, the one order
+// creation holds a line to (Catalog.CheckModifiers), so that a quote never prices a line that
+// the order would refuse: a line that breaks it is answered as the order answers it, with the
+// catalog's kind and message and its fields under lines[i].modifierIds, as ErrModifierChoice.
+func (m *Module) checkModifiers(ctx context.Context, merchantID id.ID, i int, l QuoteLine) error {
+	err := m.catalog.CheckModifiers(ctx, merchantID, l.VariantID, l.ModifierIDs)
+	if err == nil {
+		return nil
+	}
+	if k := errs.KindOf(err); k == errs.Invalid || k == errs.Rule {
+		var e *errs.E // a copy of the catalog's error: Relocate leaves err as it is
+		if errors.As(errs.Relocate(err, fmt.Sprintf("lines[%d].modifierIds", i)), &e) && len(e.Fields) > 0 {
+			return because(e, ErrModifierChoice)
+		}
+	}
+	return fmt.Errorf("pricing: modifiers of lines[%d]: %w", i, err)
+}
+
+// line resolves input line i, whose variant v and options the caller checked, into the engine's
+// line: the options' prices, the fares of the fare set that prices it (or the catalog's price)
+// and its tax.
+func (s *snapshot) line(req *QuoteRequest, i int, l QuoteLine, v CatalogVariant) error {
 	out := Line{VariantID: l.VariantID, SKU: v.SKU, Categories: v.Categories, Quantity: l.Quantity}
 	if len(l.ModifierIDs) > 0 {
 		out.Modifiers = make([]Modifier, len(l.ModifierIDs))
 		for j, oid := range l.ModifierIDs {
 			o, ok := v.Options[oid]
 			if !ok {
-				return errs.RuleField(fmt.Sprintf("lines[%d].modifierIds[%d]", i, j), "is not an option of variant "+l.VariantID.String(), oid)
+				// The catalog's rule passed the option, yet the catalog gives no price for it.
+				return errs.Newf(errs.Internal, "pricing: the catalog accepts option %s of lines[%d] (variant %s) but gives it no price", oid, i, l.VariantID)
 			}
 			out.Modifiers[j] = Modifier{Name: o.Name, Price: o.Price}
 		}
@@ -215,9 +264,11 @@ func catalogTax(code string) (Tax, bool) {
 // Redeem records that an order used promotions, when it is paid: one row per promotion and
 // order, so a repeat (a retried payment, a redelivered event) counts once. It joins the caller's
 // transaction. The promotions must be the merchant's (soft-deleted ones included: an order quoted
-// before the delete still used them). Limits are not checked here: they were when the order was
-// quoted, and a paid order is not undone for a limit, so two orders of one customer checked out
-// at the same moment can both use a once-per-customer code.
+// before the delete still used them; another one is ErrUnknownPromotion), and the caller must be
+// allowed to act for the merchant (auth.ActFor: code without a caller says auth.System). Limits
+// are not checked here: they were when the order was quoted, and a paid order is not undone for a
+// limit, so two orders of one customer checked out at the same moment can both use a
+// once-per-customer code.
 func (m *Module) Redeem(ctx context.Context, merchantID, orderID, customerID id.ID, promotionIDs []id.ID) error {
 	if orderID <= 0 {
 		return errs.Field("orderId", "is required", orderID)
@@ -236,14 +287,19 @@ func (m *Module) Redeem(ctx context.Context, merchantID, orderID, customerID id.
 		if err != nil {
 			return err
 		}
-		sc := auth.ScopeOf(ctx)
 		for i, p := range promotionIDs {
 			org, ok := owners[p]
-			if !ok || !sc.AllowsMerchant(org, merchantID) {
-				return errs.RuleField(fmt.Sprintf("promotionIds[%d]", i), "is not a promotion of merchant "+merchantID.String(), p)
+			if ok {
+				err = auth.ActFor(ctx, org, merchantID)
+			}
+			switch {
+			case !ok || errors.Is(err, auth.ErrNotYourMerchant):
+				return because(errs.RuleField(fmt.Sprintf("promotionIds[%d]", i), "is not a promotion of merchant "+merchantID.String(), p), ErrUnknownPromotion)
+			case err != nil:
+				return err
 			}
 		}
-		at := m.now().UTC()
+		at := m.clock.Now().UTC()
 		for _, p := range ids {
 			if err := m.insertUsage(ctx, PromotionUsage{ID: m.ids.Next(), OrganizerID: owners[p], MerchantID: merchantID,
 				PromotionID: p, CustomerID: optionalID(customerID), OrderID: orderID, UsedAt: at}); err != nil {

@@ -9,9 +9,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/db/dbtest"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/module"
 )
 
 // BenchmarkQuoteService measures Module.Quote with the merchant's engine cached, on a real
@@ -37,25 +39,32 @@ func BenchmarkQuoteService(b *testing.B) {
 			e := newEnv(b, d)
 			e.seedPricing(b)
 			small := e.input(at("2025-03-05 14:30:00"), "TAKE_AWAY",
-				e.qline(b, "CF-SUA", 2, "Vừa (M)", "Ít đường"), e.qline(b, "TR-DAO", 1, "Lớn (L)", "Trân châu đen"),
+				e.qline(b, "CF-SUA", 2, "Vừa (M)", "Ít đường"), e.qline(b, "TR-DAO", 1, "Lớn (L)", "Ít đường", "Trân châu đen"),
 				e.qline(b, "BM-THIT", 3), e.qline(b, "NS-500", 10))
 			small.CustomerID, small.PromotionCodes = 42, []string{"CHAOBAN"}
 			large := small
 			large.Lines = nil
 			skus := []string{"CF-DEN", "CF-SUA", "CF-BX", "CF-MUOI", "TR-DAO", "TR-VAI", "TS-TC", "NE-CAM", "BM-THIT", "BM-OPLA"}
 			for i := range 20 {
-				l := e.qline(b, skus[i%len(skus)], int64(1+i%3))
+				// Each line with the choices the catalog requires of it (SIZE, SUGAR), some in L.
+				size := "Nhỏ (S)"
 				if i%2 == 0 && i%10 < 8 {
-					l.ModifierIDs = []id.ID{e.cafe.option(b, "Lớn (L)")}
+					size = "Lớn (L)"
 				}
-				large.Lines = append(large.Lines, l)
+				options := map[string][]string{"CF-MUOI": {size}, "NE-CAM": {"Ít đường"}, "BM-THIT": nil, "BM-OPLA": nil}
+				sku := skus[i%len(skus)]
+				opts, ok := options[sku]
+				if !ok {
+					opts = []string{size, "Ít đường"}
+				}
+				large.Lines = append(large.Lines, e.qline(b, sku, int64(1+i%3), opts...))
 			}
 			memo := &memoCatalog{Catalog: e.cat}
 			direct := e.mod
-			memoized := New(Deps{DB: d, IDs: e.mod.ids, Catalog: memo, Log: e.mod.log})
+			memoized := New(Deps{Platform: module.Platform{DB: d, IDs: e.mod.ids, Clock: e.clock, Log: e.mod.log}, Catalog: memo})
 			// What the cache saves each quote: reading and compiling the merchant's pricing.
 			b.Run("rebuild", func(b *testing.B) {
-				ctx := context.Background()
+				ctx := auth.System(context.Background())
 				cm, err := e.cat.MerchantForQuote(ctx, merchantA)
 				if err != nil {
 					b.Fatal(err)
@@ -78,7 +87,7 @@ func BenchmarkQuoteService(b *testing.B) {
 				{"20 lines, catalog memoized", memoized, large},
 			} {
 				b.Run(c.name, func(b *testing.B) {
-					ctx := context.Background()
+					ctx := auth.System(context.Background())
 					q, err := c.mod.Quote(ctx, c.in)
 					if err != nil {
 						b.Fatal(err)
@@ -122,7 +131,7 @@ func BenchmarkQuoteHTTP(b *testing.B) {
 			e := newEnv(b, d)
 			e.seedPricing(b)
 			raw, err := json.Marshal(quoteBody(merchantA, "2025-03-05T14:30:00+07:00", "TAKE_AWAY", 42, []string{"CHAOBAN"},
-				e.lineOf(b, "CF-SUA", 2, "Vừa (M)", "Ít đường"), e.lineOf(b, "TR-DAO", 1, "Lớn (L)", "Trân châu đen"),
+				e.lineOf(b, "CF-SUA", 2, "Vừa (M)", "Ít đường"), e.lineOf(b, "TR-DAO", 1, "Lớn (L)", "Ít đường", "Trân châu đen"),
 				e.lineOf(b, "BM-THIT", 3), e.lineOf(b, "NS-500", 10)))
 			if err != nil {
 				b.Fatal(err)
@@ -171,12 +180,14 @@ type httpError struct {
 
 func (e *httpError) Error() string { return http.StatusText(e.status) + ": " + e.body }
 
-// memoCatalog answers from memory after the first read of each merchant and variant set.
+// memoCatalog answers from memory after the first read of each merchant and variant set, and
+// the first check of each line's options.
 type memoCatalog struct {
 	Catalog
 	mu       sync.Mutex
 	merchant map[id.ID]CatalogMerchant
 	variants map[string]map[id.ID]CatalogVariant
+	checks   map[string]error
 }
 
 func (c *memoCatalog) MerchantForQuote(ctx context.Context, merchantID id.ID) (CatalogMerchant, error) {
@@ -193,6 +204,25 @@ func (c *memoCatalog) MerchantForQuote(ctx context.Context, merchantID id.ID) (C
 		c.merchant[merchantID] = m
 	}
 	return m, err
+}
+
+// CheckModifiers remembers the catalog's answer for each variant and choice of options.
+func (c *memoCatalog) CheckModifiers(ctx context.Context, merchantID, variantID id.ID, optionIDs []id.ID) error {
+	key := merchantID.String() + "/" + variantID.String()
+	for _, o := range optionIDs {
+		key += "," + o.String()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err, ok := c.checks[key]; ok {
+		return err
+	}
+	err := c.Catalog.CheckModifiers(ctx, merchantID, variantID, optionIDs)
+	if c.checks == nil {
+		c.checks = map[string]error{}
+	}
+	c.checks[key] = err
+	return err
 }
 
 func (c *memoCatalog) VariantsForQuote(ctx context.Context, merchantID id.ID, ids []id.ID) (map[id.ID]CatalogVariant, error) {

@@ -2,14 +2,17 @@ package pricing
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/errs"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/module"
 )
 
 // input is a service-level quote of merchant A's menu.
@@ -27,7 +30,7 @@ func (e *env) qline(t testing.TB, sku string, qty int64, options ...string) Quot
 
 func (e *env) quote(t testing.TB, in QuoteInput) Quote {
 	t.Helper()
-	q, err := e.mod.Quote(context.Background(), in)
+	q, err := e.mod.Quote(auth.System(context.Background()), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +46,7 @@ func TestQuoteCacheInvalidation(t *testing.T) {
 		ids := e.seedPricing(t)
 		happy, takeAway := ids[e.cafe.c.PriceRules[0].Name], ids[e.cafe.c.PriceRules[1].Name]
 		owner := e.ownerA()
-		in := e.input(at("2025-03-05 14:30:00"), "TAKE_AWAY", e.qline(t, "CF-SUA", 1, "Lớn (L)"))
+		in := e.input(at("2025-03-05 14:30:00"), "TAKE_AWAY", e.qline(t, "CF-SUA", 1, "Lớn (L)", "Ít đường"))
 		unit := func(q Quote) int64 { return q.Lines[0].UnitPrice }
 
 		builds := e.mod.cache.builds.Load()
@@ -107,13 +110,13 @@ func TestQuoteCacheInvalidation(t *testing.T) {
 
 		// Another process on the same database: its cache is warm, a change made through this one
 		// reaches its next quote.
-		other := New(Deps{DB: e.db, IDs: e.mod.ids, Catalog: e.cat, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		q1, err := other.Quote(context.Background(), in)
+		other := New(Deps{Platform: module.Platform{DB: e.db, IDs: e.mod.ids, Clock: e.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, Catalog: e.cat})
+		q1, err := other.Quote(auth.System(context.Background()), in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		e.must(200, "PATCH", "/pricing-fare-rules/"+takeAway, owner, map[string]any{"value": 8000})
-		q2, err := other.Quote(context.Background(), in)
+		q2, err := other.Quote(auth.System(context.Background()), in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +129,7 @@ func TestQuoteCacheInvalidation(t *testing.T) {
 		const merchantA2 id.ID = 12
 		m2, _ := e.cat.MerchantForQuote(context.Background(), merchantA)
 		e.cat.setMerchant(t, merchantA2, m2)
-		e.cat.addVariant(t, merchantA2, CatalogVariant{VariantID: 3001, SKU: "CF-SUA", Categories: []string{"CAFE"}, Price: 35000, Active: true})
+		e.cat.addVariant(t, merchantA2, CatalogVariant{VariantID: 3001, SKU: "CF-SUA", Categories: []string{"CAFE"}, Price: 35000, Active: true}, "Cà phê sữa đá", nil)
 		in2 := QuoteInput{MerchantID: merchantA2, Channel: "TAKE_AWAY", At: in.At, Lines: []QuoteLine{{VariantID: 3001, Quantity: 1}}}
 		a1, b1 := e.quote(t, in), e.quote(t, in2)
 		e.must(200, "PATCH", "/pricing-fare-rules/"+takeAway, owner, map[string]any{"merchantId": merchantA2})
@@ -152,7 +155,7 @@ func TestQuoteCacheInvalidation(t *testing.T) {
 func TestQuoteConcurrentRebuild(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		ids := e.seedPricing(t)
-		in := e.input(at("2025-03-05 14:30:00"), "TAKE_AWAY", e.qline(t, "CF-SUA", 1))
+		in := e.input(at("2025-03-05 14:30:00"), "TAKE_AWAY", e.qline(t, "CF-SUA", 1, "Nhỏ (S)", "Ít đường"))
 		e.quote(t, in)
 		e.must(200, "PATCH", "/pricing-fare-rules/"+ids[e.cafe.c.PriceRules[1].Name], e.ownerA(), map[string]any{"value": 7000})
 		before := e.mod.cache.builds.Load()
@@ -163,7 +166,7 @@ func TestQuoteConcurrentRebuild(t *testing.T) {
 		for i := range n {
 			wg.Go(func() {
 				<-start
-				q, err := e.mod.Quote(context.Background(), in)
+				q, err := e.mod.Quote(auth.System(context.Background()), in)
 				if err != nil {
 					t.Error(err)
 					return
@@ -221,7 +224,7 @@ func TestQuoteFareSetsAndTaxSets(t *testing.T) {
 			{"2025-03-31 23:59:59", "DINE_IN", standing, 36000},
 			{"2025-04-01 00:00:00", "DINE_IN", april, 38000},
 		} {
-			q := e.quote(t, e.input(at(c.at), c.channel, e.qline(t, "CF-SUA", 1), e.qline(t, "CF-DEN", 1)))
+			q := e.quote(t, e.input(at(c.at), c.channel, e.qline(t, "CF-SUA", 1, "Nhỏ (S)", "Ít đường"), e.qline(t, "CF-DEN", 1, "Nhỏ (S)", "Ít đường")))
 			if l := q.Lines[0]; l.FareID.String() != c.fare || l.BaseUnitPrice != c.amount {
 				t.Errorf("%s %s: fare %s at %d, want %s at %d", c.at, c.channel, l.FareID, l.BaseUnitPrice, c.fare, c.amount)
 			}
@@ -234,7 +237,7 @@ func TestQuoteFareSetsAndTaxSets(t *testing.T) {
 		vat10 := e.create("/pricing-taxes", owner, map[string]any{"merchantId": merchantA, "code": "VAT10", "name": "VAT 10%", "type": "VAT10"})
 		e.create("/pricing-tax-sets", owner, map[string]any{"merchantId": merchantA, "code": "FOOD", "name": "Đồ ăn",
 			"taxId": vat10, "categories": []string{"FOOD"}})
-		q := e.quote(t, e.input(at("2025-03-05 10:00:00"), "", e.qline(t, "CF-DEN", 1), e.qline(t, "BM-THIT", 2)))
+		q := e.quote(t, e.input(at("2025-03-05 10:00:00"), "", e.qline(t, "CF-DEN", 1, "Nhỏ (S)", "Ít đường"), e.qline(t, "BM-THIT", 2)))
 		if q.Lines[0].Tax.Type != VAT8 || q.Lines[1].Tax.Type != VAT10 || len(q.Taxes) != 2 {
 			t.Fatalf("taxes: %+v / %+v / %+v", q.Lines[0].Tax, q.Lines[1].Tax, q.Taxes)
 		}
@@ -246,7 +249,7 @@ func TestQuoteFareSetsAndTaxSets(t *testing.T) {
 		kct := e.create("/pricing-taxes", owner, map[string]any{"merchantId": merchantA, "code": "KCT", "name": "KCT", "type": "KCT"})
 		e.create("/pricing-tax-sets", owner, map[string]any{"merchantId": merchantA, "code": "ALL", "name": "Tất cả",
 			"taxId": kct, "priority": 10})
-		q = e.quote(t, e.input(at("2025-03-05 10:00:00"), "", e.qline(t, "CF-DEN", 1), e.qline(t, "BM-THIT", 2)))
+		q = e.quote(t, e.input(at("2025-03-05 10:00:00"), "", e.qline(t, "CF-DEN", 1, "Nhỏ (S)", "Ít đường"), e.qline(t, "BM-THIT", 2)))
 		if len(q.Taxes) != 1 || q.Taxes[0].Type != KCT || q.TaxTotal != 0 {
 			t.Fatalf("catch-all tax set: %+v", q.Taxes)
 		}
@@ -266,7 +269,7 @@ func TestRedeemLimits(t *testing.T) {
 		promo, _ := id.Parse(pid)
 		autoID, _ := id.Parse(auto)
 		in := func(customer id.ID) QuoteInput {
-			i := e.input(at("2025-03-05 10:00:00"), "", e.qline(t, "CF-DEN", 1))
+			i := e.input(at("2025-03-05 10:00:00"), "", e.qline(t, "CF-DEN", 1, "Nhỏ (S)", "Ít đường"))
 			i.CustomerID, i.PromotionCodes = customer, []string{"first"}
 			return i
 		}
@@ -278,7 +281,7 @@ func TestRedeemLimits(t *testing.T) {
 			}
 			return ""
 		}
-		ctx := context.Background()
+		ctx := auth.System(context.Background())
 
 		qt := e.quote(t, in(42))
 		if len(qt.Promotions) != 2 || qt.PromotionTotal != 2900+1000 {
@@ -309,6 +312,10 @@ func TestRedeemLimits(t *testing.T) {
 		if len(usages) != 2 || usages[0]["orderId"] != "9001" || usages[0]["customerId"] != "42" {
 			t.Fatalf("usages: %v", usages)
 		}
+		// A redemption is dated by the module's clock.
+		if usedAt, err := time.Parse(time.RFC3339Nano, usages[0]["usedAt"].(string)); err != nil || !usedAt.Equal(e.clock.Now()) {
+			t.Fatalf("usedAt %v, want the clock's %v (%v)", usages[0]["usedAt"], e.clock.Now(), err)
+		}
 		e.must(200, "GET", "/pricing-promotion-usages", e.ownerB(), nil).decode(t, &usages)
 		if len(usages) != 0 {
 			t.Fatalf("B sees A's usages: %v", usages)
@@ -320,7 +327,7 @@ func TestRedeemLimits(t *testing.T) {
 
 		// Redeem refuses another merchant's promotion and an order without id, and records nothing.
 		err := e.mod.Redeem(ctx, merchantB, 9003, 45, []id.ID{promo})
-		if errs.KindOf(err) != errs.Rule {
+		if errs.KindOf(err) != errs.Rule || !errors.Is(err, ErrUnknownPromotion) {
 			t.Fatalf("redeem of another merchant's promotion: %v", err)
 		}
 		if err := e.mod.Redeem(ctx, merchantA, 0, 45, []id.ID{promo}); errs.KindOf(err) != errs.Invalid {
@@ -340,6 +347,84 @@ func TestRedeemLimits(t *testing.T) {
 		var n int
 		if err := e.db.R.QueryRowContext(ctx, `SELECT count(*) FROM pricing_promotion_usages`).Scan(&n); err != nil || n != 3 {
 			t.Fatalf("usages: %d, %v", n, err)
+		}
+	})
+}
+
+// TestTypedErrors: the rules a caller branches on are typed errors (errors.Is), and a quote or a
+// redemption without a caller fails closed unless the code says it acts for the system.
+func TestTypedErrors(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		sys := auth.System(context.Background())
+		asB := auth.WithPrincipal(context.Background(), &auth.Principal{UserID: 3, Roles: []auth.Role{auth.OrganizerOwner},
+			OrganizerID: orgB, Permissions: []string{"*"}, Kind: auth.KindUser})
+		line := e.qline(t, "CF-DEN", 1, "Nhỏ (S)", "Ít đường")
+		mods := func(options ...string) QuoteInput { return e.input(wed, "", e.qline(t, "CF-DEN", 1, options...)) }
+		for _, c := range []struct {
+			name string
+			ctx  context.Context
+			in   QuoteInput
+			want *errs.E
+			kind errs.Kind // when not want's: the catalog's modifier rule answers in its own kind
+		}{
+			{"unknown merchant", sys, QuoteInput{MerchantID: 999, At: wed, Lines: []QuoteLine{line}}, ErrUnknownMerchant, 0},
+			{"another organizer's merchant", asB, e.input(wed, "", line), ErrUnknownMerchant, 0},
+			{"unknown variant", sys, e.input(wed, "", QuoteLine{VariantID: 424242, Quantity: 1}), ErrUnknownVariant, 0},
+			{"another merchant's variant", sys, e.input(wed, "", QuoteLine{VariantID: e.cafe.variant(t, merchantB, "CF-DEN"), Quantity: 1}), ErrUnknownVariant, 0},
+			{"inactive variant", sys, e.input(wed, "", e.qline(t, "BK-TIRA", 1)), ErrInactiveVariant, 0},
+			{"unknown option", sys, e.input(wed, "", QuoteLine{VariantID: line.VariantID, Quantity: 1, ModifierIDs: []id.ID{424242}}), ErrModifierChoice, errs.Invalid},
+			{"option not offered with the variant", sys, mods("Nhỏ (S)", "Ít đường", "Kem cheese"), ErrModifierChoice, errs.Invalid},
+			{"option chosen twice", sys, mods("Nhỏ (S)", "Ít đường", "Ít đường"), ErrModifierChoice, errs.Invalid},
+			{"required group missing", sys, mods("Nhỏ (S)"), ErrModifierChoice, errs.Rule},
+			{"no option at all", sys, mods(), ErrModifierChoice, errs.Rule},
+			{"group above its max", sys, mods("Nhỏ (S)", "Lớn (L)", "Ít đường"), ErrModifierChoice, errs.Rule},
+			{"no caller", context.Background(), e.input(wed, "", line), auth.ErrNoPrincipal, 0},
+		} {
+			_, err := e.mod.Quote(c.ctx, c.in)
+			if !errors.Is(err, c.want) {
+				t.Errorf("%s: %v, want %v", c.name, err, c.want)
+			}
+			kind := c.kind
+			if kind == errs.Internal {
+				kind = c.want.Kind
+			}
+			if c.want != auth.ErrNoPrincipal && errs.KindOf(err) != kind {
+				t.Errorf("%s: kind %v, want %v", c.name, errs.KindOf(err), kind)
+			}
+		}
+		if _, err := e.mod.Quote(sys, e.input(wed, "", line)); err != nil {
+			t.Fatalf("the same quote as the system: %v", err)
+		}
+
+		// Redeem, too, needs a caller or the system, and the merchant's own promotion.
+		owner := e.ownerA()
+		pid := e.create("/pricing-promotions", owner, map[string]any{"merchantId": merchantA.String(), "code": "TYPED", "name": "Typed",
+			"kind": "PERCENT", "level": "ORDER", "value": 1000, "stackable": true})
+		promo, err := id.Parse(pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.mod.Redeem(context.Background(), merchantA, 9100, 0, []id.ID{promo}); !errors.Is(err, auth.ErrNoPrincipal) {
+			t.Fatalf("redeem without a caller: %v, want ErrNoPrincipal", err)
+		}
+		if err := e.mod.Redeem(asB, merchantA, 9100, 0, []id.ID{promo}); !errors.Is(err, ErrUnknownPromotion) {
+			t.Fatalf("redeem by another organizer: %v, want ErrUnknownPromotion", err)
+		}
+		if err := e.mod.Redeem(sys, merchantA, 9100, 0, []id.ID{promo}); err != nil {
+			t.Fatalf("redeem as the system: %v", err)
+		}
+
+		// A stored row that breaks a rule is a typed error too, through the same check as the API.
+		r := FareRule{MerchantID: merchantA, Name: "bad", Type: Discount, Mode: ByPercent, Value: 0}
+		if err := e.mod.checkRule(sys, &r, true); !errors.Is(err, ErrInvalidRule) || errs.KindOf(err) != errs.Invalid {
+			t.Fatalf("bad rule: %v, want ErrInvalidRule", err)
+		}
+		if err := (Rule{Name: "bad", Type: "CHEAPER", Mode: ByAmount, Value: 1}).Validate(); !errors.Is(err, ErrInvalidRule) {
+			t.Fatalf("Rule.Validate: %v, want ErrInvalidRule", err)
+		}
+		r = FareRule{MerchantID: 999, Name: "ok", Type: Discount, Mode: ByPercent, Value: 1000}
+		if err := e.mod.checkRule(sys, &r, true); !errors.Is(err, ErrUnknownMerchant) || errs.KindOf(err) != errs.Invalid {
+			t.Fatalf("rule of an unknown merchant: %v, want ErrUnknownMerchant as a 400", err)
 		}
 	})
 }

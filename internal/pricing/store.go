@@ -19,54 +19,20 @@ import (
 // This file is the only one that writes SQL by hand: the merchant's pricing rows for a snapshot,
 // the version that tells a cached snapshot is stale, the usage counts and redemptions.
 
+// versionSQL reads a merchant's pricing version.
+const versionSQL = `SELECT version FROM pricing_versions WHERE merchant_id = ?`
+
 // version returns the merchant's pricing version: 0 until its first pricing row is written, then
-// bumped by the triggers of the migration on every change. It joins the caller's transaction.
+// bumped by the triggers of the migration on every change. It joins the caller's transaction;
+// outside one it runs on the read pool through the platform's prepared statements (db.DB.Raw),
+// so SQLite does not parse it again on every quote.
 func (m *Module) version(ctx context.Context, merchantID id.ID) (int64, error) {
-	rows, err := m.read(ctx, `SELECT version FROM pricing_versions WHERE merchant_id = ?`, int64(merchantID))
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
 	var v int64
-	if rows.Next() {
-		if err := rows.Scan(&v); err != nil {
-			return 0, db.Classify(err)
-		}
+	err := m.db.Raw(ctx, false).QueryRowContext(ctx, m.db.Rebind(versionSQL), int64(merchantID)).Scan(&v)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, db.Classify(err)
 	}
-	return v, db.Classify(rows.Err())
-}
-
-// maxPrepared bounds the statements a module keeps prepared: the version query and the usage
-// query for each length of its IN list up to this.
-const maxPrepared = 8
-
-// read runs a query of the quote's hot path. In the caller's transaction it runs there; otherwise
-// on the read pool through a statement prepared once, so that SQLite does not parse it on every
-// quote (PostgreSQL's driver caches statements anyway).
-func (m *Module) read(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	q = m.db.Rebind(q)
-	if db.InTransaction(ctx) {
-		rows, err := m.db.Raw(ctx, false).QueryContext(ctx, q, args...)
-		return rows, db.Classify(err)
-	}
-	m.stmtMu.Lock()
-	st, ok := m.stmts[q]
-	if !ok && len(m.stmts) < maxPrepared+1 {
-		var err error
-		if st, err = m.db.R.DB.PrepareContext(ctx, q); err != nil {
-			m.stmtMu.Unlock()
-			return nil, db.Classify(err)
-		}
-		m.stmts[q] = st
-		ok = true
-	}
-	m.stmtMu.Unlock()
-	if !ok {
-		rows, err := m.db.R.DB.QueryContext(ctx, q, args...)
-		return rows, db.Classify(err)
-	}
-	rows, err := st.QueryContext(ctx, args...)
-	return rows, db.Classify(err)
+	return v, nil
 }
 
 // load reads the merchant's pricing rows in one consistent read (the caller's transaction, or a
@@ -90,7 +56,7 @@ func (m *Module) load(ctx context.Context, merchantID id.ID, cm CatalogMerchant)
 		idb = tx
 	}
 	s := &snapshot{merchant: cm}
-	if err := idb.QueryRowContext(ctx, `SELECT version FROM pricing_versions WHERE merchant_id = ?`, int64(merchantID)).Scan(&s.version); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err := idb.QueryRowContext(ctx, versionSQL, int64(merchantID)).Scan(&s.version); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, db.Classify(err)
 	}
 	mine := func(q *bun.SelectQuery) *bun.SelectQuery {
@@ -214,7 +180,9 @@ func (s *snapshot) build(merchantID id.ID, sets []FareSet, fares []FareRow, rule
 	return nil
 }
 
-// countUsage counts the redemptions of each promotion, in all and by the customer.
+// countUsage counts the redemptions of each promotion, in all and by the customer. Like version,
+// it is on the quote's path: in the caller's transaction, else through the platform's prepared
+// statements (one per length of the IN list).
 func (m *Module) countUsage(ctx context.Context, ids []id.ID, customer id.ID) (map[id.ID]Usage, error) {
 	args := make([]any, 0, len(ids)+1)
 	args = append(args, int64(customer))
@@ -223,9 +191,9 @@ func (m *Module) countUsage(ctx context.Context, ids []id.ID, customer id.ID) (m
 	}
 	q := `SELECT promotion_id, COUNT(*), COALESCE(SUM(CASE WHEN customer_id = ? THEN 1 ELSE 0 END), 0)
 		FROM pricing_promotion_usages WHERE promotion_id IN (` + placeholders(len(ids)) + `) GROUP BY promotion_id`
-	rows, err := m.read(ctx, q, args...)
+	rows, err := m.db.Raw(ctx, false).QueryContext(ctx, m.db.Rebind(q), args...)
 	if err != nil {
-		return nil, err
+		return nil, db.Classify(err)
 	}
 	defer rows.Close()
 	out := make(map[id.ID]Usage, len(ids))

@@ -58,7 +58,7 @@ func (t TaxType) Tax() Tax {
 func (t Tax) Validate() error {
 	var v validation
 	t.validate(&v, "")
-	return v.err("invalid tax")
+	return v.err(ErrInvalidTax)
 }
 
 func (t Tax) validate(v *validation, at string) {
@@ -92,7 +92,7 @@ func (t Tax) InvoiceRate() string {
 
 // TaxLine is the tax of one rate: of one line, or of the whole quote (one per tax in use).
 type TaxLine struct {
-	Type   TaxType `json:"type"`
+	Type   TaxType `json:"type" openapi:"enum=VAT0,VAT5,VAT8,VAT10,KCT,KKKNT,OTHER"`
 	RateBP int64   `json:"rateBp"`
 	Base   int64   `json:"base" doc:"Taxable amount, without the tax"`
 	Tax    int64   `json:"tax"`

@@ -37,7 +37,7 @@ type Variant struct {
 	CategoryCode string
 	StationCode  string
 	Active       bool
-	TrackStock   bool
+	TrackStock   bool  // the catalog's flag, kept on the order line; stock follows Stock.Tracked
 	Price        int64 // catalog unit price before modifiers
 	TaxRate      string
 	Options      map[id.ID]Option
@@ -109,12 +109,16 @@ type StockLine struct {
 
 // Stock holds and takes stock (inventory). Every call joins the caller's transaction.
 type Stock interface {
+	// Tracked tells which of the merchant's variants the inventory tracks (it has stock of
+	// them): only those lines are held, sold and restocked. The catalog's TrackStock does not
+	// decide it (docs/inventory.md, "Tracked variants").
+	Tracked(ctx context.Context, organizerID, merchantID id.ID, variantIDs []id.ID) (map[id.ID]bool, error)
 	// Reserve holds every line for the order, all or nothing, until expiresAt.
 	Reserve(ctx context.Context, organizerID, merchantID, orderID id.ID, lines []StockLine, expiresAt time.Time) error
 	// Release frees the order's holds (cancel, expiry, reopen); releasing twice is a no-op.
-	Release(ctx context.Context, organizerID, orderID id.ID, reason string) error
+	Release(ctx context.Context, organizerID, merchantID, orderID id.ID, reason string) error
 	// Commit turns the order's holds into sales (on hand goes down).
-	Commit(ctx context.Context, organizerID, orderID id.ID) error
+	Commit(ctx context.Context, organizerID, merchantID, orderID id.ID) error
 	// Sell takes the lines off the shelf at once, all or nothing, for an order paid in the
 	// transaction that checks it out (Reserve and Commit in one, with nothing to expire).
 	Sell(ctx context.Context, organizerID, merchantID, orderID id.ID, lines []StockLine) error

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/banapos/bana/bench/benchkit"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -49,7 +50,7 @@ func runBaseline(ctx context.Context, o *options, f *fixture, dbURL string) (*ta
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	port, err := freePort()
+	port, err := benchkit.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -67,22 +68,17 @@ func runBaseline(ctx context.Context, o *options, f *fixture, dbURL string) (*ta
 	if err != nil {
 		return nil, err
 	}
-	stopped := false
-	defer func() {
-		if !stopped {
-			_ = srv.stop()
-		}
-	}()
+	defer srv.Stop()
 	client := newClient()
 	defer client.CloseIdleConnections()
-	if err := srv.waitReady(ctx, client, "/ready", 30*time.Second); err != nil {
+	if err := srv.WaitReady(ctx, client, "/ready", 30*time.Second); err != nil {
 		return nil, err
 	}
 	res := &targetResult{Database: "PostgreSQL", Name: "Go baseline: same list on net/http + pgx", Kind: "baseline"}
 	if res.BodyBytes, err = f.verify(ctx, client, srv.Root, "the Go baseline"); err != nil {
 		return nil, err
 	}
-	m, err := readMemory(srv.Pid())
+	m, err := benchkit.ReadMemory(srv.Pid())
 	if err != nil {
 		return nil, err
 	}
@@ -95,11 +91,10 @@ func runBaseline(ctx context.Context, o *options, f *fixture, dbURL string) (*ta
 	if err := measure(ctx, o, srv, f.listRequests(), prof, res); err != nil {
 		return nil, err
 	}
-	if m, err := readMemory(srv.Pid()); err == nil {
+	if m, err := benchkit.ReadMemory(srv.Pid()); err == nil {
 		res.RSSAfter, res.RSSPeak = m.RSS, m.Peak
 	}
-	stopped = true
-	if err := srv.stop(); err != nil && ctx.Err() == nil {
+	if err := srv.Stop(); err != nil && ctx.Err() == nil {
 		return nil, err
 	}
 	return res, ctx.Err()

@@ -2,45 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/banapos/bana/bench/benchkit"
 )
-
-// clockTick is USER_HZ, the unit of /proc CPU times; 100 on every Linux configuration that Go
-// supports (reading it properly needs sysconf, that is cgo).
-const clockTick = 100
-
-// processCPU is the CPU time (user + system, all threads) a process has used so far.
-func processCPU(pid int) (time.Duration, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	return parseStatCPU(string(b))
-}
-
-func parseStatCPU(s string) (time.Duration, error) {
-	// The command name (field 2) may hold spaces; after its closing parenthesis come state
-	// (field 3) ... utime (14) and stime (15).
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, errors.New("unexpected /proc/<pid>/stat")
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 13 {
-		return 0, errors.New("unexpected /proc/<pid>/stat")
-	}
-	ut, err1 := strconv.ParseInt(f[11], 10, 64)
-	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, errors.New("unexpected /proc/<pid>/stat")
-	}
-	return time.Duration(ut+st) * time.Second / clockTick, nil
-}
 
 // postgresCPU returns the CPU time used so far by every process named postgres (the server and
 // its backends), by process id.
@@ -64,51 +32,11 @@ func postgresCPU() map[int]time.Duration {
 		if open < 0 || closing < open || s[open+1:closing] != "postgres" {
 			continue
 		}
-		if d, err := parseStatCPU(s); err == nil {
+		if d, err := benchkit.ParseStatCPU(s); err == nil {
 			out[pid] = d
 		}
 	}
 	return out
-}
-
-// selfCPU is the CPU time this process (the load generator) has used so far.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// machineCPU returns the busy and total CPU time of the whole machine (all cores), from
-// /proc/stat.
-func machineCPU() (busy, total time.Duration, err error) {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0, 0, err
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	f := strings.Fields(line)
-	if len(f) < 5 || f[0] != "cpu" {
-		return 0, 0, errors.New("unexpected /proc/stat")
-	}
-	var sum, idle int64
-	for i, x := range f[1:] {
-		// guest and guest_nice (9th and 10th) are already counted in user and nice.
-		if i >= 8 {
-			break
-		}
-		n, err := strconv.ParseInt(x, 10, 64)
-		if err != nil {
-			return 0, 0, errors.New("unexpected /proc/stat")
-		}
-		sum += n
-		if i == 3 || i == 4 { // idle, iowait
-			idle += n
-		}
-	}
-	tick := time.Second / clockTick
-	return time.Duration(sum-idle) * tick, time.Duration(sum) * tick, nil
 }
 
 // cpuSnapshot is the CPU time used so far by the server, the load generator, PostgreSQL and the
@@ -125,14 +53,14 @@ type cpuSnapshot struct {
 func snapshot(server, loadPid int) cpuSnapshot {
 	s := cpuSnapshot{at: time.Now(), postgres: postgresCPU()}
 	if loadPid == 0 {
-		s.load = selfCPU()
+		s.load = benchkit.SelfCPU()
 	} else {
-		s.load, _ = processCPU(loadPid)
+		s.load, _ = benchkit.ProcessCPU(loadPid)
 	}
 	if server > 0 {
-		s.server, _ = processCPU(server)
+		s.server, _ = benchkit.ProcessCPU(server)
 	}
-	s.busy, s.total, _ = machineCPU()
+	s.busy, s.total, _ = benchkit.MachineCPU()
 	return s
 }
 

@@ -19,11 +19,11 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/banapos/bana/bench/benchkit"
 )
 
 // options are the command's flags.
@@ -47,19 +47,10 @@ type options struct {
 func main() {
 	if addr := os.Getenv(baselineAddrEnv); addr != "" {
 		// Started by a run of this command as the hand-written baseline server.
-		if err := serveBaseline(addr); err != nil {
-			fmt.Fprintln(os.Stderr, "benchrun baseline:", err)
-			os.Exit(1)
-		}
+		benchkit.ExitOnError("benchrun baseline", serveBaseline(addr))
 		return
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:])
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "benchrun:", err)
-		os.Exit(1)
-	}
+	benchkit.Main("benchrun", run)
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -104,15 +95,12 @@ func parseFlags(args []string) (*options, error) {
 	case o.Only != "" && o.Only != "sqlite" && o.Only != "postgres":
 		return nil, errors.New("-only must be sqlite or postgres")
 	}
-	o.PostgresURL = os.Getenv("BANA_BENCH_POSTGRES_URL")
-	if o.PostgresURL == "" {
-		o.PostgresURL = os.Getenv("BANA_TEST_POSTGRES_URL")
-	}
+	o.PostgresURL = benchkit.PostgresURL()
 	if o.Only == "postgres" && o.PostgresURL == "" {
 		return nil, errors.New("-only postgres needs BANA_BENCH_POSTGRES_URL or BANA_TEST_POSTGRES_URL")
 	}
 	if o.PostgresURL != "" && o.Only != "sqlite" {
-		if err := checkLoopback(o.PostgresURL); err != nil {
+		if err := benchkit.CheckLoopback(o.PostgresURL); err != nil {
 			return nil, err
 		}
 	}
@@ -201,10 +189,7 @@ func run(ctx context.Context, args []string) error {
 	if out == "" {
 		out = filepath.Join("bench", "results", "platform-"+rep.Started.Format("2006-01-02-1504")+".md")
 	}
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return err
-	}
-	if err := os.WriteFile(out, []byte(md), 0o644); err != nil {
+	if err := benchkit.WriteReport(out, md); err != nil {
 		return err
 	}
 	fmt.Print(md)
@@ -215,12 +200,12 @@ func run(ctx context.Context, args []string) error {
 // runPostgres measures BANA, the Go baseline and pgbench running the list's SQL on one fresh
 // database, dropped at the end.
 func runPostgres(ctx context.Context, o *options, f *fixture, bin string) (res []*targetResult, pl *pgbenchResult, err error) {
-	d, err := createDatabase(ctx, o.PostgresURL, "bana_bench")
+	d, err := benchkit.CreateDatabase(ctx, o.PostgresURL, "bana_bench_")
 	if err != nil {
 		return nil, nil, err
 	}
 	defer func() {
-		if derr := d.drop(); derr != nil && err == nil {
+		if derr := d.Drop(); derr != nil && err == nil {
 			err = fmt.Errorf("drop database %s: %w", d.Name, derr)
 		}
 	}()

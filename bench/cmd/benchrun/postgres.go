@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,86 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/banapos/bana/bench/benchkit"
 	"github.com/jackc/pgx/v5"
 )
-
-// checkLoopback refuses a PostgreSQL server that is not on this machine: the benchmark compares
-// against pgbench on the same server and must not put a network between them.
-func checkLoopback(adminURL string) error {
-	cfg, err := pgx.ParseConfig(adminURL)
-	if err != nil {
-		return fmt.Errorf("PostgreSQL URL: %w", err)
-	}
-	hosts := []string{cfg.Host}
-	for _, fb := range cfg.Fallbacks {
-		hosts = append(hosts, fb.Host)
-	}
-	for _, h := range hosts {
-		if strings.HasPrefix(h, "/") || h == "localhost" {
-			continue
-		}
-		if ip := net.ParseIP(h); ip != nil && ip.IsLoopback() {
-			continue
-		}
-		return fmt.Errorf("PostgreSQL host %q is not a loopback address; the benchmark runs on loopback only", h)
-	}
-	return nil
-}
-
-// withDatabase returns the admin URL pointed at another database.
-func withDatabase(adminURL, name string) (string, error) {
-	if strings.HasPrefix(adminURL, "postgres://") || strings.HasPrefix(adminURL, "postgresql://") {
-		u, err := url.Parse(adminURL)
-		if err != nil {
-			return "", err
-		}
-		u.Path = "/" + name
-		u.RawPath = ""
-		return u.String(), nil
-	}
-	// key=value form: a later dbname wins.
-	return adminURL + " dbname=" + name, nil
-}
-
-// tempDatabase is a database made for this run and dropped at its end.
-type tempDatabase struct {
-	adminURL string
-	Name     string
-	URL      string
-}
-
-// createDatabase makes a fresh database named prefix_<random> through the admin URL.
-func createDatabase(ctx context.Context, adminURL, prefix string) (*tempDatabase, error) {
-	name := prefix + "_" + randomHex(4)
-	dbURL, err := withDatabase(adminURL, name)
-	if err != nil {
-		return nil, err
-	}
-	if err := adminExec(ctx, adminURL, `CREATE DATABASE "`+name+`"`); err != nil {
-		return nil, fmt.Errorf("create database %s: %w", name, err)
-	}
-	return &tempDatabase{adminURL: adminURL, Name: name, URL: dbURL}, nil
-}
-
-// drop removes the database, ending any session still connected to it. It uses a context of
-// its own so that an interrupted run still cleans up.
-func (d *tempDatabase) drop() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	return adminExec(ctx, d.adminURL, `DROP DATABASE IF EXISTS "`+d.Name+`" WITH (FORCE)`)
-}
-
-func adminExec(ctx context.Context, adminURL, sql string) error {
-	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(cctx, adminURL)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.Background())
-	_, err = conn.Exec(cctx, sql)
-	return err
-}
 
 // serverVersion asks PostgreSQL for its version.
 func serverVersion(ctx context.Context, adminURL string) (string, error) {
@@ -130,12 +51,12 @@ var (
 // runPgbench initializes a pgbench data set of the scale in a database of its own and measures
 // `pgbench -S` (select only) on it with as many clients as the load has workers.
 func runPgbench(ctx context.Context, o *options) (res pgbenchResult, err error) {
-	d, err := createDatabase(ctx, o.PostgresURL, "bana_bench_pgbench")
+	d, err := benchkit.CreateDatabase(ctx, o.PostgresURL, "bana_bench_pgbench_")
 	if err != nil {
 		return res, err
 	}
 	defer func() {
-		if derr := d.drop(); derr != nil && err == nil {
+		if derr := d.Drop(); derr != nil && err == nil {
 			err = fmt.Errorf("drop database %s: %w", d.Name, derr)
 		}
 	}()

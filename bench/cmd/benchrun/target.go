@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/banapos/bana/bench/benchkit"
 	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/id"
 )
@@ -43,14 +42,8 @@ type fixture struct {
 	mu        sync.Mutex
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 func newFixture(o *options) (*fixture, error) {
-	f := &fixture{JWTSecret: randomHex(32), AppSecret: randomHex(32)}
+	f := &fixture{JWTSecret: benchkit.RandomHex(32), AppSecret: benchkit.RandomHex(32)}
 	tokens, err := auth.NewTokens(f.JWTSecret, 2*time.Hour)
 	if err != nil {
 		return nil, err
@@ -109,7 +102,7 @@ func (f *fixture) seedRow(i int) map[string]any {
 	}
 	switch {
 	case j%25 == 0:
-		row["dataType"], row["value"] = "SECRET", "secret-"+randomHex(8)
+		row["dataType"], row["value"] = "SECRET", "secret-"+benchkit.RandomHex(8)
 	case j%4 == 0:
 		row["dataType"], row["value"] = "TEXT", "value "+strconv.Itoa(j)
 	case j%4 == 1:
@@ -151,7 +144,7 @@ func runTarget(ctx context.Context, o *options, f *fixture, bin, database, dbURL
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	port, err := freePort()
+	port, err := benchkit.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -172,20 +165,15 @@ func runTarget(ctx context.Context, o *options, f *fixture, bin, database, dbURL
 	if err != nil {
 		return nil, err
 	}
-	stopped := false
-	defer func() {
-		if !stopped {
-			_ = srv.stop()
-		}
-	}()
+	defer srv.Stop()
 	client := newClient()
 	defer client.CloseIdleConnections()
-	if err := srv.waitReady(ctx, client, "/ready", 60*time.Second); err != nil {
+	if err := srv.WaitReady(ctx, client, "/ready", 60*time.Second); err != nil {
 		return nil, err
 	}
 	list := &targetResult{Database: database, Name: "list with filter", Kind: "list"}
 	health := &targetResult{Database: database, Name: "GET /health", Kind: "health"}
-	if m, err := readMemory(srv.Pid()); err == nil {
+	if m, err := benchkit.ReadMemory(srv.Pid()); err == nil {
 		list.RSSStart = m.RSS
 	}
 
@@ -198,7 +186,7 @@ func runTarget(ctx context.Context, o *options, f *fixture, bin, database, dbURL
 	if list.BodyBytes, err = f.verify(ctx, client, srv.Root, database); err != nil {
 		return nil, err
 	}
-	m, err := readMemory(srv.Pid())
+	m, err := benchkit.ReadMemory(srv.Pid())
 	if err != nil {
 		return nil, err
 	}
@@ -219,11 +207,10 @@ func runTarget(ctx context.Context, o *options, f *fixture, bin, database, dbURL
 	if err != nil {
 		return nil, err
 	}
-	if m, err := readMemory(srv.Pid()); err == nil {
+	if m, err := benchkit.ReadMemory(srv.Pid()); err == nil {
 		list.RSSAfter, list.RSSPeak = m.RSS, m.Peak
 	}
-	stopped = true
-	if err := srv.stop(); err != nil && ctx.Err() == nil {
+	if err := srv.Stop(); err != nil && ctx.Err() == nil {
 		return nil, err
 	}
 	return []*targetResult{list, health}, ctx.Err()
@@ -268,7 +255,7 @@ func (p *profiler) wait() error {
 
 // measure waits for the machine to be quiet, runs one load, and records it in t with the CPU
 // use of its measured window.
-func measure(ctx context.Context, o *options, srv *server, reqs []request, prof *profiler, t *targetResult) error {
+func measure(ctx context.Context, o *options, srv *benchkit.Server, reqs []request, prof *profiler, t *targetResult) error {
 	pid := srv.Pid()
 	t.Background = waitQuiet(ctx, pid, o.QuietWait, t.Database+": "+t.Name)
 	var before cpuSnapshot

@@ -13,11 +13,15 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/banapos/bana/internal/app"
+	"github.com/banapos/bana/internal/commerce"
 	"github.com/banapos/bana/internal/platform/auth"
+	"github.com/banapos/bana/internal/platform/clock"
 	"github.com/banapos/bana/internal/platform/config"
 	"github.com/banapos/bana/internal/platform/db/dbtest"
+	"github.com/banapos/bana/internal/platform/id"
 )
 
 // Env is a running server.
@@ -34,6 +38,13 @@ type Vars map[string]string
 
 // Start builds, migrates and serves BANA on the target, stopping it when t ends.
 func Start(t testing.TB, tg dbtest.Target, extra Vars) *Env {
+	t.Helper()
+	return StartWithClock(t, tg, extra, clock.Real{})
+}
+
+// StartWithClock is Start with the clock every module reads: a test that waits for a time
+// (an expiry, a hold) passes a clock.Fake and moves it.
+func StartWithClock(t testing.TB, tg dbtest.Target, extra Vars, clk clock.Clock) *Env {
 	t.Helper()
 	vars := map[string]string{
 		"APP_ENV_NODE_ENV":           "test",
@@ -56,7 +67,7 @@ func Start(t testing.TB, tg dbtest.Target, extra Vars) *Env {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx := context.Background()
-	a, err := app.New(ctx, cfg, log)
+	a, err := app.NewWithClock(ctx, cfg, log, clk)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,6 +90,18 @@ func Start(t testing.TB, tg dbtest.Target, extra Vars) *Env {
 		a.Close()
 	})
 	return &Env{T: t, App: a, URL: srv.URL + cfg.Server.BasePath, Root: srv.URL, Target: tg.Name}
+}
+
+// EachWithClock runs f against every target as subtests, each server on a fake clock set at
+// start (moved by the test).
+func EachWithClock(t *testing.T, start time.Time, f func(t *testing.T, e *Env, clk *clock.Fake)) {
+	t.Helper()
+	for _, tg := range dbtest.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			clk := clock.NewFake(start)
+			f(t, StartWithClock(t, tg, nil, clk), clk)
+		})
+	}
 }
 
 // Each runs f against every target as subtests.
@@ -180,4 +203,106 @@ func (e *Env) Must(want int, r Request) *Response {
 		e.T.Fatalf("%s %s: status %d, want %d: %s", r.Method, r.Path, resp.Status, want, resp.Body)
 	}
 	return resp
+}
+
+// Tokens of the usual callers, the same in every module's tests. An owner holds every
+// permission unless perms are given; an employee only the perms given.
+
+// AdminToken signs a SUPER_ADMIN token.
+func (e *Env) AdminToken() string {
+	return e.Token(&auth.Principal{UserID: 1, Roles: []auth.Role{auth.SuperAdmin}, Kind: auth.KindUser})
+}
+
+// OwnerToken signs an ORGANIZER_OWNER token of the organizer.
+func (e *Env) OwnerToken(organizer id.ID, perms ...string) string {
+	if len(perms) == 0 {
+		perms = []string{"*"}
+	}
+	return e.Token(&auth.Principal{UserID: organizer + 1, Roles: []auth.Role{auth.OrganizerOwner}, OrganizerID: organizer,
+		Permissions: perms, Kind: auth.KindUser})
+}
+
+// EmployeeToken signs an EMPLOYEE token of the organizer, placed at the merchants.
+func (e *Env) EmployeeToken(organizer id.ID, merchants []id.ID, perms ...string) string {
+	return e.Token(&auth.Principal{UserID: organizer + 2, Roles: []auth.Role{auth.Employee}, OrganizerID: organizer,
+		MerchantIDs: merchants, Permissions: perms, Kind: auth.KindUser})
+}
+
+// Merchant onboards a new OPEN food-and-beverage merchant of the organizer through the commerce
+// module (as the system) and returns its id. Rows of an owner must name real merchants of its
+// organizer (auth.ActFor looks them up), so tests make them here rather than invent ids.
+// Commerce does not check that the organizer exists.
+func (e *Env) Merchant(organizer id.ID) id.ID {
+	e.T.Helper()
+	res, err := e.App.Commerce.Onboard(auth.System(context.Background()), commerce.OnboardInput{OrganizerID: organizer,
+		Name: "Quán " + e.App.IDs.Next().String(), Type: commerce.TypeFNB})
+	if err != nil {
+		e.T.Fatalf("onboarding a merchant of %s: %v", organizer, err)
+	}
+	return res.Merchant.ID
+}
+
+// Eventually polls cond every 20ms until it holds, and fails the test after 30 seconds. It is
+// for work that background jobs finish on their own schedule; to make a job due, move the
+// application's clock instead of waiting.
+func Eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// RunScheduledJobs runs the jobs scheduled on queue (of kind, or any kind when "") now, waits
+// until each has completed, and returns how many there were. A test on a fake clock moves the
+// clock past a job's time, then calls this: River schedules by the wall clock, and the job
+// decides by the module's clock whether its time has come.
+func (e *Env) RunScheduledJobs(queue, kind string) int {
+	e.T.Helper()
+	ctx := context.Background()
+	due, err := e.App.Jobs.List(ctx, queue, "scheduled", kind, 1000)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	for _, j := range due {
+		if _, err := e.App.Jobs.Retry(ctx, j.ID); err != nil {
+			e.T.Fatal(err)
+		}
+	}
+	Eventually(e.T, "the scheduled "+queue+" jobs to complete", func() bool {
+		done, err := e.App.Jobs.List(ctx, queue, "completed", kind, 1000)
+		if err != nil {
+			e.T.Fatal(err)
+		}
+		finished := map[int64]bool{}
+		for _, j := range done {
+			finished[j.ID] = true
+		}
+		for _, j := range due {
+			if !finished[j.ID] {
+				return false
+			}
+		}
+		return true
+	})
+	return len(due)
+}
+
+// SignUp signs a seller up over HTTP (a default password when body has none) and returns the
+// session as JSON; anything but a 201 fails the test.
+func (e *Env) SignUp(body map[string]any) map[string]any {
+	e.T.Helper()
+	if body["password"] == nil {
+		body["password"] = "Cà phê sữa đá 2024"
+	}
+	return e.Must(201, Request{Method: "POST", Path: "/auth/sign-up", Body: body}).Map(e.T)
+}
+
+// SignIn signs in over HTTP and returns the session as JSON; anything but a 200 fails the test.
+func (e *Env) SignIn(identifier, password string) map[string]any {
+	e.T.Helper()
+	return e.Must(200, Request{Method: "POST", Path: "/auth/sign-in", Body: map[string]any{"identifier": identifier, "password": password}}).Map(e.T)
 }

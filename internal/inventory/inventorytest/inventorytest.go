@@ -7,14 +7,16 @@ import (
 	"testing"
 
 	"github.com/banapos/bana/internal/inventory"
+	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/id"
 )
 
 // RequireReconciled fails the test when any stock item of the organizer (0: all) disagrees with
 // its tracking rows, open reservations or cost layers, and returns how many items it checked.
+// It reads as the system (auth.System): the test, not a caller, asks.
 func RequireReconciled(t testing.TB, s *inventory.Service, organizerID id.ID) int {
 	t.Helper()
-	rep, err := s.Reconcile(context.Background(), organizerID, 0)
+	rep, err := s.Reconcile(auth.System(context.Background()), organizerID, 0)
 	if err != nil {
 		t.Fatalf("reconcile: %v", err)
 	}

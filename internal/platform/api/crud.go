@@ -44,12 +44,19 @@ type CRUD[T any] struct {
 	Auth map[Route]auth.Requirement
 	// Disable switches routes off.
 	Disable []Route
-	// Validate checks a row before it is created or saved (isNew tells which).
+	// Validate checks a row before it is created or saved (isNew tells which); when nil, a *T
+	// that implements Validator checks itself.
 	Validate func(ctx context.Context, row *T, isNew bool) error
 	// Output rewrites a row before it is returned (redaction).
 	Output func(ctx context.Context, row *T)
 	// Create replaces the default create (for aggregates and side effects).
 	Create func(ctx context.Context, row *T) error
+}
+
+// Validator is a row type that checks itself: a CRUD resource without a Validate function uses
+// the row's own Validate before every create and save.
+type Validator interface {
+	Validate(ctx context.Context, isNew bool) error
 }
 
 // FilterParam is the ?filter= parameter of list and get routes.
@@ -68,28 +75,27 @@ type IDParam struct {
 	ID string `path:"id" doc:"Row id (decimal string)"`
 }
 
-// listOut holds []T, or []query.Row when the filter asks for fields or includes.
-type listOut struct {
-	Body any
-}
-
-type rowOut struct {
-	Body any
+// Count is the answer of count, and BANA's answer of updateBy, deleteById and deleteBy.
+type Count struct {
+	Count int64 `json:"count" doc:"How many rows match (count) or changed (updateBy, deleteBy)"`
 }
 
 type countOut struct {
-	Body struct {
-		Count int64 `json:"count"`
-	}
+	Body Count
 }
 
-func parseID(s string) (id.ID, error) {
+// ParseID reads an id that a client sent (a decimal string) at loc ("path.id",
+// "query.merchantId"), or returns a 400 naming loc. Every module parses ids with it.
+func ParseID(loc, s string) (id.ID, error) {
 	v, err := id.Parse(s)
-	if err != nil {
-		return 0, errs.Field("path.id", "must be a decimal id", s)
+	if err != nil || v <= 0 {
+		return 0, errs.Field(loc, "must be a decimal id", s)
 	}
 	return v, nil
 }
+
+// PathID reads the {id} path parameter.
+func PathID(s string) (id.ID, error) { return ParseID("path.id", s) }
 
 func deletedParam(ctx context.Context, v string) (query.Deleted, error) {
 	switch v {
@@ -105,13 +111,13 @@ func deletedParam(ctx context.Context, v string) (query.Deleted, error) {
 	return query.IncludeDeleted, nil
 }
 
-// firstOf returns the first row of a shaped list.
-func firstOf(list any, err error) (*rowOut, error) {
+// firstOf returns the first row of a shaped list ([]T, or []query.Row when the filter asks for
+// fields or includes).
+func firstOf(list any, err error) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := reflect.ValueOf(list)
-	return &rowOut{Body: v.Index(0).Interface()}, nil
+	return reflect.ValueOf(list).Index(0).Interface(), nil
 }
 
 // RegisterCRUD adds the resource's routes to s.
@@ -137,17 +143,37 @@ func RegisterCRUD[T any](s *Server, c CRUD[T]) {
 				c.Output(ctx, &rows[i])
 			}
 		}
-		if f == nil || (len(f.Fields) == 0 && len(f.Include) == 0) {
+		if !f.Shaped() {
 			return rows, nil
 		}
 		return c.Table.Shape(ctx, rows, f)
 	}
-	one := func(ctx context.Context, row *T) (*rowOut, error) {
+	one := func(ctx context.Context, row *T) (any, error) {
 		out, err := shape(ctx, []T{*row}, nil)
 		if err != nil {
 			return nil, err
 		}
-		return &rowOut{Body: out.([]T)[0]}, nil
+		return out.([]T)[0], nil
+	}
+	// many redacts rows that a write answers (IGNIS's updateBy and deleteBy).
+	many := func(ctx context.Context, rows []T) ([]T, error) {
+		if rows == nil {
+			rows = []T{}
+		}
+		out, err := shape(ctx, rows, nil)
+		if err != nil {
+			return nil, err
+		}
+		return out.([]T), nil
+	}
+	// answer turns a row (or the error of getting it) into the shape the request asked for.
+	answer := func(sh shaping, status int) func(row any, err error) (*shaped, error) {
+		return func(row any, err error) (*shaped, error) {
+			if err != nil {
+				return sh.missing(err)
+			}
+			return sh.object(row, status), nil
+		}
 	}
 	registry := s.API.OpenAPI().Components.Schemas
 	rowSchema := registry.Schema(reflect.TypeFor[T](), true, "")
@@ -156,12 +182,41 @@ func RegisterCRUD[T any](s *Server, c CRUD[T]) {
 	}
 	listResp := map[string]*huma.Response{"200": {Description: "The matching rows (fields and include applied)",
 		Content: jsonOf(&huma.Schema{Type: "array", Items: rowSchema})}}
+	countResp := map[string]*huma.Response{"200": {Description: "How many rows (IGNIS shape: {count, data} with the rows)",
+		Content: jsonOf(registry.Schema(reflect.TypeFor[Count](), true, ""))}}
 	oneResp := func(code string) map[string]*huma.Response {
 		return map[string]*huma.Response{code: {Description: title, Content: jsonOf(rowSchema)}}
 	}
+	// What a client sends: the row less what the server fills (id, timestamps, computed
+	// fields) on create, less also what it keeps (the tenant, Options.ReadOnly) on update.
+	rowName := strings.TrimPrefix(rowSchema.Ref, schemaPrefix)
+	onCreate, onUpdate := map[string]bool{}, map[string]bool{}
+	for field := range c.Table.Fields() {
+		switch {
+		case field == "id" || field == "createdAt" || field == "updatedAt" || field == "deletedAt" || c.Table.Computed(field):
+			onCreate[field], onUpdate[field] = true, true
+		case c.Table.ReadOnly(field):
+			onUpdate[field] = true
+		}
+	}
+	body := func(opID, kind string, drop map[string]bool) {
+		if d, ok := s.described[opID]; ok {
+			d.crud = &crudBody{row: rowName, kind: kind, drop: drop}
+			s.described[opID] = d
+		}
+	}
+	defer func() {
+		body("create-"+name, "Create", onCreate)
+		body("replace-"+name, "Replace", onUpdate)
+		body("update-"+name, "Patch", onUpdate)
+		body("update-by-"+name, "Patch", onUpdate)
+	}()
 	validate := func(ctx context.Context, row *T, isNew bool) error {
 		if c.Validate != nil {
 			return c.Validate(ctx, row, isNew)
+		}
+		if v, ok := any(row).(Validator); ok {
+			return v.Validate(ctx, isNew)
 		}
 		return nil
 	}
@@ -169,7 +224,10 @@ func RegisterCRUD[T any](s *Server, c CRUD[T]) {
 	if !off[RouteFind] {
 		Register(s, huma.Operation{OperationID: "find-" + name, Method: http.MethodGet, Path: c.Path, Tags: tags,
 			Summary: "List " + name + " rows", Responses: listResp},
-			req(RouteFind, "read"), func(ctx context.Context, in *FilterParam) (*listOut, error) {
+			req(RouteFind, "read"), func(ctx context.Context, in *struct {
+				FilterParam
+				ShapeParam
+			}) (*shaped, error) {
 				f, err := query.ParseFilter(in.Filter, "query.filter")
 				if err != nil {
 					return nil, err
@@ -186,7 +244,16 @@ func RegisterCRUD[T any](s *Server, c CRUD[T]) {
 				if err != nil {
 					return nil, err
 				}
-				return &listOut{Body: out}, nil
+				sh := s.shaping(in.ShapeParam)
+				res := sh.array(out, len(rows))
+				if sh.ignis {
+					total, err := c.Table.Count(ctx, f.Where, del)
+					if err != nil {
+						return nil, err
+					}
+					res.ContentRange = contentRange(f.Skip, len(rows), total)
+				}
+				return res, nil
 			})
 	}
 	if !off[RouteCount] {
@@ -209,7 +276,10 @@ func RegisterCRUD[T any](s *Server, c CRUD[T]) {
 	if !off[RouteFindOne] {
 		Register(s, huma.Operation{OperationID: "find-one-" + name, Method: http.MethodGet, Path: c.Path + "/find-one", Tags: tags,
 			Summary: "First " + name + " matching a filter", Responses: oneResp("200"), Errors: []int{404}},
-			req(RouteFindOne, "read"), func(ctx context.Context, in *FilterParam) (*rowOut, error) {
+			req(RouteFindOne, "read"), func(ctx context.Context, in *struct {
+				FilterParam
+				ShapeParam
+			}) (*shaped, error) {
 				f, err := query.ParseFilter(in.Filter, "query.filter")
 				if err != nil {
 					return nil, err
@@ -219,10 +289,11 @@ func RegisterCRUD[T any](s *Server, c CRUD[T]) {
 				if err != nil {
 					return nil, err
 				}
+				sh := s.shaping(in.ShapeParam)
 				if len(rows) == 0 {
-					return nil, errs.New(errs.NotFound, "no "+name+" matches the filter")
+					return sh.missing(errs.Wrap(errs.NotFound, "no "+name+" matches the filter", errs.ErrNotFound))
 				}
-				return firstOf(shape(ctx, rows, f))
+				return answer(sh, 200)(firstOf(shape(ctx, rows, f)))
 			})
 	}
 	if !off[RouteGet] {
@@ -231,8 +302,9 @@ func RegisterCRUD[T any](s *Server, c CRUD[T]) {
 			req(RouteGet, "read"), func(ctx context.Context, in *struct {
 				IDParam
 				FilterParam
-			}) (*rowOut, error) {
-				rid, err := parseID(in.ID)
+				ShapeParam
+			}) (*shaped, error) {
+				rid, err := PathID(in.ID)
 				if err != nil {
 					return nil, err
 				}
@@ -246,16 +318,20 @@ func RegisterCRUD[T any](s *Server, c CRUD[T]) {
 				}
 				row, err := c.Table.Get(ctx, rid, del)
 				if err != nil {
-					return nil, err
+					return s.shaping(in.ShapeParam).missing(err)
 				}
-				return firstOf(shape(ctx, []T{*row}, f))
+				return answer(s.shaping(in.ShapeParam), 200)(firstOf(shape(ctx, []T{*row}, f)))
 			})
 	}
 	if !off[RouteCreate] {
 		Register(s, huma.Operation{OperationID: "create-" + name, Method: http.MethodPost, Path: c.Path, Tags: tags,
 			Summary: "Create a " + name, DefaultStatus: http.StatusCreated, Responses: oneResp("201"), Errors: []int{409, 422}},
-			req(RouteCreate, "write"), func(ctx context.Context, in *struct{ Body T }) (*rowOut, error) {
+			req(RouteCreate, "write"), func(ctx context.Context, in *struct {
+				ShapeParam
+				Body T
+			}) (*shaped, error) {
 				row := &in.Body
+				c.Table.ClearComputed(row)
 				if err := validate(ctx, row, true); err != nil {
 					return nil, err
 				}
@@ -266,7 +342,11 @@ func RegisterCRUD[T any](s *Server, c CRUD[T]) {
 				if err := create(ctx, row); err != nil {
 					return nil, err
 				}
-				return one(ctx, row)
+				out, err := one(ctx, row)
+				if err != nil {
+					return nil, err
+				}
+				return s.shaping(in.ShapeParam).object(out, http.StatusCreated), nil
 			})
 	}
 	if !off[RouteReplace] {
@@ -274,28 +354,33 @@ func RegisterCRUD[T any](s *Server, c CRUD[T]) {
 			Summary: "Replace a " + name, Responses: oneResp("200"), Errors: []int{404, 409, 422}},
 			req(RouteReplace, "write"), func(ctx context.Context, in *struct {
 				IDParam
+				ShapeParam
 				Body T
-			}) (*rowOut, error) {
-				rid, err := parseID(in.ID)
+			}) (*shaped, error) {
+				rid, err := PathID(in.ID)
 				if err != nil {
 					return nil, err
 				}
-				row, err := c.Table.Update(ctx, rid, func(row *T) error {
+				row, err := c.Table.Update(ctx, rid, func(ctx context.Context, row *T) error {
 					*row = in.Body
 					return validate(ctx, row, false)
 				})
+				sh := s.shaping(in.ShapeParam)
 				if err != nil {
-					return nil, err
+					return sh.missing(err)
 				}
-				return one(ctx, row)
+				return answer(sh, 200)(one(ctx, row))
 			})
 	}
-	patch := func(ctx context.Context, body map[string]any) (func(*T) error, error) {
+	patch := func(body map[string]any) (func(context.Context, *T) error, error) {
+		if err := checkPatchNumbers("body", body); err != nil {
+			return nil, err
+		}
 		raw, err := json.Marshal(body)
 		if err != nil {
 			return nil, errs.Field("body", "is not a JSON object", nil)
 		}
-		return func(row *T) error {
+		return func(ctx context.Context, row *T) error {
 			if err := c.Table.Merge(row, raw); err != nil {
 				return err
 			}
@@ -307,30 +392,33 @@ func RegisterCRUD[T any](s *Server, c CRUD[T]) {
 			Summary: "Change some fields of a " + name, Responses: oneResp("200"), Errors: []int{404, 409, 422}},
 			req(RoutePatch, "write"), func(ctx context.Context, in *struct {
 				IDParam
+				ShapeParam
 				Body map[string]any
-			}) (*rowOut, error) {
-				rid, err := parseID(in.ID)
+			}) (*shaped, error) {
+				rid, err := PathID(in.ID)
 				if err != nil {
 					return nil, err
 				}
-				fn, err := patch(ctx, in.Body)
+				fn, err := patch(in.Body)
 				if err != nil {
 					return nil, err
 				}
 				row, err := c.Table.Update(ctx, rid, fn)
+				sh := s.shaping(in.ShapeParam)
 				if err != nil {
-					return nil, err
+					return sh.missing(err)
 				}
-				return one(ctx, row)
+				return answer(sh, 200)(one(ctx, row))
 			})
 	}
 	if !off[RouteUpdateBy] {
 		Register(s, huma.Operation{OperationID: "update-by-" + name, Method: http.MethodPatch, Path: c.Path, Tags: tags,
-			Summary: "Change some fields of every " + name + " matching where", Errors: []int{409, 422}},
+			Summary: "Change some fields of every " + name + " matching where", Responses: countResp, Errors: []int{409, 422}},
 			req(RouteUpdateBy, "write"), func(ctx context.Context, in *struct {
 				WhereParam
+				ShapeParam
 				Body map[string]any
-			}) (*countOut, error) {
+			}) (*shaped, error) {
 				w, err := query.ParseWhere(in.Where, "query.where")
 				if err != nil {
 					return nil, err
@@ -338,17 +426,23 @@ func RegisterCRUD[T any](s *Server, c CRUD[T]) {
 				if len(w) == 0 {
 					return nil, errs.Field("query.where", "is required: an update of every row is refused", nil)
 				}
-				fn, err := patch(ctx, in.Body)
+				fn, err := patch(in.Body)
 				if err != nil {
 					return nil, err
 				}
-				n, err := c.Table.UpdateWhere(ctx, w, fn)
+				rows, err := c.Table.UpdateWhereRows(ctx, w, fn)
 				if err != nil {
 					return nil, err
 				}
-				out := &countOut{}
-				out.Body.Count = n
-				return out, nil
+				sh := s.shaping(in.ShapeParam)
+				if !sh.ignis {
+					return &shaped{Status: 200, Body: Count{Count: int64(len(rows))}}, nil
+				}
+				out, err := many(ctx, rows)
+				if err != nil {
+					return nil, err
+				}
+				return sh.array(out, len(out)), nil
 			})
 	}
 	type HardParam struct { //nolint:unused // embedded by huma inputs
@@ -364,33 +458,41 @@ func RegisterCRUD[T any](s *Server, c CRUD[T]) {
 	}
 	if !off[RouteDelete] {
 		Register(s, huma.Operation{OperationID: "delete-" + name, Method: http.MethodDelete, Path: c.Path + "/{id}", Tags: tags,
-			Summary: "Delete a " + name + " (soft unless hard=true)", Errors: []int{404}},
+			Summary: "Delete a " + name + " (soft unless hard=true)", Responses: countResp, Errors: []int{404}},
 			req(RouteDelete, "delete"), func(ctx context.Context, in *struct {
 				IDParam
 				HardParam
-			}) (*countOut, error) {
-				rid, err := parseID(in.ID)
+				ShapeParam
+			}) (*shaped, error) {
+				rid, err := PathID(in.ID)
 				if err != nil {
 					return nil, err
 				}
 				if err := hardOK(ctx, in.Hard); err != nil {
 					return nil, err
 				}
-				if err := c.Table.Delete(ctx, rid, in.Hard); err != nil {
-					return nil, err
+				sh := s.shaping(in.ShapeParam)
+				if !sh.ignis {
+					if err := c.Table.Delete(ctx, rid, in.Hard); err != nil {
+						return nil, err
+					}
+					return &shaped{Status: 200, Body: Count{Count: 1}}, nil
 				}
-				out := &countOut{}
-				out.Body.Count = 1
-				return out, nil
+				row, err := c.Table.DeleteRow(ctx, rid, in.Hard)
+				if err != nil {
+					return sh.missing(err)
+				}
+				return answer(sh, 200)(one(ctx, row))
 			})
 	}
 	if !off[RouteDeleteBy] {
 		Register(s, huma.Operation{OperationID: "delete-by-" + name, Method: http.MethodDelete, Path: c.Path, Tags: tags,
-			Summary: "Delete every " + name + " matching where"},
+			Summary: "Delete every " + name + " matching where", Responses: countResp},
 			req(RouteDeleteBy, "delete"), func(ctx context.Context, in *struct {
 				WhereParam
 				HardParam
-			}) (*countOut, error) {
+				ShapeParam
+			}) (*shaped, error) {
 				w, err := query.ParseWhere(in.Where, "query.where")
 				if err != nil {
 					return nil, err
@@ -401,28 +503,42 @@ func RegisterCRUD[T any](s *Server, c CRUD[T]) {
 				if err := hardOK(ctx, in.Hard); err != nil {
 					return nil, err
 				}
-				n, err := c.Table.DeleteWhere(ctx, w, in.Hard)
+				sh := s.shaping(in.ShapeParam)
+				if !sh.ignis {
+					n, err := c.Table.DeleteWhere(ctx, w, in.Hard)
+					if err != nil {
+						return nil, err
+					}
+					return &shaped{Status: 200, Body: Count{Count: n}}, nil
+				}
+				rows, err := c.Table.DeleteWhereRows(ctx, w, in.Hard)
 				if err != nil {
 					return nil, err
 				}
-				out := &countOut{}
-				out.Body.Count = n
-				return out, nil
+				out, err := many(ctx, rows)
+				if err != nil {
+					return nil, err
+				}
+				return sh.array(out, len(out)), nil
 			})
 	}
 	if !off[RouteRestore] && c.Table.SoftDeletes() {
 		Register(s, huma.Operation{OperationID: "restore-" + name, Method: http.MethodPost, Path: c.Path + "/{id}/restore", Tags: tags,
-			Summary: "Undo the soft delete of a " + name, Responses: oneResp("200"), Errors: []int{404}},
-			req(RouteRestore, "delete"), func(ctx context.Context, in *IDParam) (*rowOut, error) {
-				rid, err := parseID(in.ID)
+			Summary: "Undo the soft delete of a " + name, Responses: oneResp("200"), Errors: []int{404, 409}},
+			req(RouteRestore, "delete"), func(ctx context.Context, in *struct {
+				IDParam
+				ShapeParam
+			}) (*shaped, error) {
+				rid, err := PathID(in.ID)
 				if err != nil {
 					return nil, err
 				}
 				row, err := c.Table.Restore(ctx, rid)
+				sh := s.shaping(in.ShapeParam)
 				if err != nil {
-					return nil, err
+					return sh.missing(err)
 				}
-				return one(ctx, row)
+				return answer(sh, 200)(one(ctx, row))
 			})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/banapos/bana/internal/platform/db"
@@ -51,14 +52,19 @@ func (s *Server) Error(ctx context.Context, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return huma.NewError(499, "client closed request")
 	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		// A streamed body (BodyStream) ran past its operation's limit while the handler read it.
+		return huma.NewError(http.StatusRequestEntityTooLarge, "request body is larger than "+strconv.FormatInt(tooLarge.Limit, 10)+" bytes")
+	}
 	var e *errs.E
 	if !errors.As(err, &e) {
-		s.log.ErrorContext(ctx, "unexpected error", slog.String("request_id", RequestID(ctx)), slog.Any("error", err))
+		s.log.ErrorContext(ctx, "unexpected error", slog.Any("error", err))
 		return huma.Error500InternalServerError("unexpected error; request id " + RequestID(ctx))
 	}
 	status := statusOf(e.Kind)
 	if status >= 500 {
-		s.log.ErrorContext(ctx, "request failed", slog.String("request_id", RequestID(ctx)), slog.Any("error", err))
+		s.log.ErrorContext(ctx, "request failed", slog.Any("error", err))
 	}
 	msg := e.Message
 	if e.Kind == errs.Internal || e.Kind == errs.Unavailable {

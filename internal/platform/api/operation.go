@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/banapos/bana/internal/platform/auth"
@@ -11,9 +13,24 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 )
 
+// Operation is one operation a Server serves, as Register recorded it: what the authorization
+// matrix test (internal/app/matrix_test.go) walks, so that every route of every module is checked
+// for its requirement without a list kept by hand.
+type Operation struct {
+	ID          string // the OpenAPI operationId
+	Method      string // GET, POST, ...
+	Path        string // as documented, below the base path: "/sale-orders/{id}/checkout"
+	Tags        []string
+	Requirement auth.Requirement // enforced before the handler runs
+}
+
+// Operations lists every operation registered with Register, in registration order.
+func (s *Server) Operations() []Operation { return slices.Clone(s.ops) }
+
 // Register adds an operation that requires req of its caller. The requirement is enforced before
 // the handler runs and shown in the OpenAPI document (security, x-bana-auth and the
-// description); the handler's errors go through Server.Error.
+// description); the handler's errors go through Server.Error. The server records the operation
+// (Operations).
 func Register[I, O any](s *Server, op huma.Operation, req auth.Requirement, h func(context.Context, *I) (*O, error)) {
 	if op.Extensions == nil {
 		op.Extensions = map[string]any{}
@@ -46,9 +63,21 @@ func Register[I, O any](s *Server, op huma.Operation, req auth.Requirement, h fu
 		op.Errors = appendUnique(op.Errors, http.StatusUnauthorized, http.StatusForbidden)
 	}
 	op.Errors = appendUnique(op.Errors, http.StatusBadRequest)
+	input := reflect.TypeFor[I]()
+	if strings.Contains(op.Path, "{") {
+		op.Errors = appendUnique(op.Errors, http.StatusNotFound) // a path names a row that may not exist
+	}
+	if takesIdempotencyKey(input) {
+		op.Errors = appendUnique(op.Errors, http.StatusConflict) // the same key with another request
+	}
+	slices.Sort(op.Errors)
 	op.Middlewares = append(op.Middlewares, s.authenticate(req))
 	if op.MaxBodyBytes == 0 && s.opts.MaxBodyBytes > 0 {
 		op.MaxBodyBytes = s.opts.MaxBodyBytes
+	}
+	if s.opts.MaxBodyBytes > 0 && op.MaxBodyBytes > s.opts.MaxBodyBytes {
+		// An operation that reads its body as a stream (BodyStream), with its own limit.
+		s.streams.Handle(op.Method+" "+s.opts.BasePath+op.Path, streamBody(op.MaxBodyBytes)) // as humago registers it
 	}
 	huma.Register(s.API, op, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
@@ -57,6 +86,20 @@ func Register[I, O any](s *Server, op huma.Operation, req auth.Requirement, h fu
 		}
 		return out, nil
 	})
+	s.described[op.OperationID] = described{input: input}
+	s.boundBody(op.Method, op.Path)
+	s.ops = append(s.ops, Operation{ID: op.OperationID, Method: op.Method, Path: op.Path, Tags: slices.Clone(op.Tags),
+		Requirement: auth.Requirement{Public: req.Public, Roles: slices.Clone(req.Roles), Permission: req.Permission}})
+}
+
+// takesIdempotencyKey reports whether an operation's input has the Idempotency-Key header.
+func takesIdempotencyKey(t reflect.Type) bool {
+	found := false
+	_ = eachParam(t, func(_ reflect.StructField, in, name string) error {
+		found = found || (in == "header" && strings.EqualFold(name, "Idempotency-Key"))
+		return nil
+	})
+	return found
 }
 
 func appendUnique(list []int, codes ...int) []int {

@@ -9,17 +9,21 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"reflect"
 	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/id"
+	"github.com/banapos/bana/internal/platform/requestid"
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 )
@@ -39,6 +43,8 @@ type Options struct {
 	MaxBodyBytes int64
 	Logger       *slog.Logger
 	Auth         *auth.Authenticator
+	// ResponseShape is how CRUD routes answer by default (ShapeBANA when empty); see ignis.go.
+	ResponseShape Shape
 }
 
 // Server is the HTTP API.
@@ -50,6 +56,16 @@ type Server struct {
 	opts    Options
 	checks  []Check
 	handler http.Handler
+	ops     []Operation // what Register added, for Operations
+
+	described map[string]described // by operation id, for the served document (describe.go)
+	docOnce   sync.Once
+	doc       []byte
+	docErr    error
+	// streams holds the patterns of the operations that read their own body as a stream, with
+	// a limit above the server's (see Register): limitBody gives them their own limit and
+	// checkText leaves their body alone.
+	streams *http.ServeMux
 }
 
 // New builds the server. Modules then register their operations on it.
@@ -57,7 +73,8 @@ func New(o Options) *Server {
 	badInputIs400()
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig(o.Title, o.Version)
-	cfg.OpenAPIPath = "/doc/openapi"
+	// The document is served by serveDocs: a description built from huma's (describe.go).
+	cfg.OpenAPIPath = ""
 	cfg.DocsPath = ""
 	cfg.SchemasPath = "/doc/schemas"
 	// No $schema links in bodies: behind a prefix and proxies they point at the wrong host.
@@ -70,10 +87,13 @@ func New(o Options) *Server {
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
 		"basic":  {Type: "http", Scheme: "basic"},
 	}
+	// Readable component names (names.go) instead of huma's hints ("Add-order-itemsRequest").
+	cfg.Components.Schemas = huma.NewMapRegistry(schemaPrefix, newSchemaNamer().Name)
 	// OpenAPI 3.1 is huma's default; ids are strings on the wire.
 	cfg.Components.Schemas.RegisterTypeAlias(reflect.TypeFor[id.ID](), reflect.TypeFor[string]())
 	a := humago.NewWithPrefix(mux, o.BasePath, cfg)
-	s := &Server{API: a, Mux: mux, Auth: o.Auth, log: o.Logger, opts: o}
+	s := &Server{API: a, Mux: mux, Auth: o.Auth, log: o.Logger, opts: o, described: map[string]described{}, streams: http.NewServeMux()}
+	s.serveDocs(strings.TrimSuffix(o.BasePath, "/"))
 	s.mountDocs()
 	return s
 }
@@ -115,6 +135,7 @@ func (s *Server) Handler() http.Handler {
 		s.Mux.HandleFunc("GET "+prefix+"/ready", ready)
 	}
 	var h http.Handler = s.Mux
+	h = s.checkText(h)
 	h = s.limitBody(h)
 	h = s.cors(h)
 	h = s.recover(h)
@@ -136,13 +157,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-type requestIDKey struct{}
-
 // RequestID returns the id of the request in ctx.
-func RequestID(ctx context.Context) string {
-	s, _ := ctx.Value(requestIDKey{}).(string)
-	return s
-}
+func RequestID(ctx context.Context) string { return requestid.From(ctx) }
 
 type statusWriter struct {
 	http.ResponseWriter
@@ -168,6 +184,23 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// ReadFrom lets a file be sent by the writer beneath (net/http's uses sendfile), counted.
+func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	rf, ok := w.ResponseWriter.(io.ReaderFrom)
+	if !ok {
+		return io.Copy(writerOnly{w}, r)
+	}
+	n, err := rf.ReadFrom(r)
+	w.bytes += int(n)
+	return n, err
+}
+
+// writerOnly hides a writer's ReadFrom from io.Copy.
+type writerOnly struct{ io.Writer }
+
 // Flush lets streaming responses through.
 func (w *statusWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
@@ -184,7 +217,14 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			rid = hex.EncodeToString(b)
 		}
 		w.Header().Set("X-Request-Id", rid)
-		ctx := context.WithValue(r.Context(), requestIDKey{}, rid)
+		ctx := requestid.With(r.Context(), rid)
+		// Every handler sees the client's address, including the authentication of any route
+		// (per-address limits on HTTP Basic).
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		ctx = auth.WithClientAddr(ctx, host)
 		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()
 		next.ServeHTTP(sw, r.WithContext(ctx))
@@ -195,7 +235,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		if sw.status >= 500 {
 			lvl = slog.LevelError
 		}
-		s.log.LogAttrs(ctx, lvl, "http", slog.String("request_id", rid), slog.String("method", r.Method),
+		s.log.LogAttrs(ctx, lvl, "http", slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Int("bytes", sw.bytes),
 			slog.Duration("duration", time.Since(start)), slog.String("remote", r.RemoteAddr))
 	})
@@ -208,7 +248,7 @@ func (s *Server) recover(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic", "request_id", RequestID(r.Context()), "panic", v, "stack", string(debug.Stack()))
+				s.log.ErrorContext(r.Context(), "panic", "panic", v, "stack", string(debug.Stack()))
 				w.Header().Set("Content-Type", "application/problem+json")
 				w.WriteHeader(http.StatusInternalServerError)
 				_ = json.NewEncoder(w).Encode(map[string]any{"status": 500, "title": "Internal Server Error",
@@ -227,10 +267,10 @@ func (s *Server) cors(next http.Handler) http.Handler {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Add("Vary", "Origin")
-			h.Set("Access-Control-Expose-Headers", "X-Request-Id, Idempotency-Replayed")
+			h.Set("Access-Control-Expose-Headers", "X-Request-Id, Idempotent-Replayed, Content-Range, X-Response-Count, X-Response-Format")
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key, X-Request-Id")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-Request-Count")
 				h.Set("Access-Control-Max-Age", "600")
 				w.WriteHeader(http.StatusNoContent)
 				return
@@ -241,8 +281,11 @@ func (s *Server) cors(next http.Handler) http.Handler {
 }
 
 func (s *Server) limitBody(next http.Handler) http.Handler {
-	limit := s.opts.MaxBodyBytes
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit := s.opts.MaxBodyBytes
+		if n, ok := s.streamLimit(r); ok {
+			limit = n
+		}
 		if limit > 0 && r.ContentLength > limit {
 			w.Header().Set("Content-Type", "application/problem+json")
 			w.WriteHeader(http.StatusRequestEntityTooLarge)
@@ -255,4 +298,47 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// streamBody is the body limit of an operation that reads its body as a stream.
+type streamBody int64
+
+func (streamBody) ServeHTTP(http.ResponseWriter, *http.Request) {}
+
+// streamLimit returns the body limit of the streaming operation r is for, if it is for one.
+func (s *Server) streamLimit(r *http.Request) (int64, bool) {
+	h, pattern := s.streams.Handler(r)
+	if pattern == "" {
+		return 0, false
+	}
+	n, ok := h.(streamBody)
+	return int64(n), ok
+}
+
+// BodyStream returns the request body of an operation registered with a MaxBodyBytes above the
+// server's (an upload): an input struct gets it from huma.Context in its Resolve method and reads
+// it as a stream, so that a large body never sits in memory. The operation's input has no Body
+// field, so huma does not read it, and the server's limit and text check do not apply to it
+// (the operation's MaxBodyBytes does). The server's read timeout is lifted for it: each read
+// must instead arrive within idle of the one before, so a slow but live upload of any size
+// finishes and a stalled one is cut.
+func BodyStream(ctx huma.Context, idle time.Duration) io.Reader {
+	return &idleReader{ctx: ctx, r: ctx.BodyReader(), idle: idle}
+}
+
+type idleReader struct {
+	ctx  huma.Context
+	r    io.Reader
+	idle time.Duration
+	last time.Time // when the deadline was last moved
+}
+
+func (r *idleReader) Read(p []byte) (int, error) {
+	// Network deadlines are wall-clock by nature; moving one costs a syscall, so at most once
+	// a second.
+	if now := time.Now(); now.Sub(r.last) > time.Second {
+		r.last = now
+		_ = r.ctx.SetReadDeadline(now.Add(r.idle))
+	}
+	return r.r.Read(p)
 }

@@ -123,6 +123,9 @@ type Authenticator struct {
 	Tokens  *Tokens
 	Basic   BasicVerifier // nil: Basic is refused
 	Revoked Revocations   // nil: no revocation list
+	// Merchants is given to every principal authenticated (Principal.WithDirectory); nil: an
+	// owner may name no merchant (ActFor fails closed).
+	Merchants Directory
 }
 
 // ErrUnauthenticated is the single answer for every credential failure, so that a caller cannot
@@ -151,6 +154,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, h string) (*Principal,
 				return nil, ErrUnauthenticated
 			}
 		}
+		p.merchants = a.Merchants
 		return p, nil
 	case "basic":
 		if a.Basic == nil {
@@ -171,6 +175,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, h string) (*Principal,
 			}
 			return nil, err
 		}
+		p.merchants = a.Merchants
 		return p, nil
 	}
 	return nil, ErrUnauthenticated

@@ -32,6 +32,7 @@ type Config struct {
 	Mail      Mail
 	Services  Services
 	Sale      Sale
+	Webhook   Webhook
 	Log       Log
 	Modules   []string // APP_ENV_SERVICES: the modules this process serves; empty means all
 }
@@ -43,6 +44,10 @@ type Server struct {
 	BasePath     string   // APP_ENV_SERVER_BASE_PATH
 	CORSOrigins  []string // APP_ENV_CORS_ORIGINS, comma separated; "*" allows any
 	MaxBodyBytes int64    // APP_ENV_SERVER_MAX_BODY_BYTES
+	// ResponseShape is how the CRUD routes answer (APP_ENV_SERVER_RESPONSE_SHAPE): "bana" (the
+	// default: bare rows, 201 on create, 404 for a missing row) or "ignis" (IGNIS's {count, data}
+	// envelope and status codes, for clients written against the design document's services).
+	ResponseShape string
 }
 
 // Addr is host:port.
@@ -153,6 +158,19 @@ type Sale struct {
 	OrderExpiry time.Duration
 }
 
+// Webhook configures the delivery of events to merchants' endpoints.
+type Webhook struct {
+	// AllowPrivate lets endpoints resolve to loopback, private and link-local addresses
+	// (APP_ENV_WEBHOOK_ALLOW_PRIVATE): for tests and local development only; refused in
+	// production.
+	AllowPrivate bool
+	// Timeout bounds one delivery attempt (APP_ENV_WEBHOOK_TIMEOUT, default 15s).
+	Timeout time.Duration
+	// DisableAfter disables an endpoint that has failed without a success for this long
+	// (APP_ENV_WEBHOOK_DISABLE_AFTER, default 24h).
+	DisableAfter time.Duration
+}
+
 // Log configures slog.
 type Log struct {
 	Level  string // debug, info, warn, error
@@ -218,11 +236,12 @@ func FromLookup(get Lookup) (*Config, error) {
 		Secret:  p.str("APP_ENV_APPLICATION_SECRET", ""),
 		DataDir: p.str("APP_ENV_DATA_DIR", "data"),
 		Server: Server{
-			Host:         p.str("APP_ENV_SERVER_HOST", "0.0.0.0"),
-			Port:         p.port("APP_ENV_SERVER_PORT", 8080),
-			BasePath:     p.str("APP_ENV_SERVER_BASE_PATH", "/api"),
-			CORSOrigins:  p.list("APP_ENV_CORS_ORIGINS", []string{"*"}),
-			MaxBodyBytes: int64(p.int("APP_ENV_SERVER_MAX_BODY_BYTES", 1<<20, 1024, 1<<30)),
+			Host:          p.str("APP_ENV_SERVER_HOST", "0.0.0.0"),
+			Port:          p.port("APP_ENV_SERVER_PORT", 8080),
+			BasePath:      p.str("APP_ENV_SERVER_BASE_PATH", "/api"),
+			CORSOrigins:   p.list("APP_ENV_CORS_ORIGINS", []string{"*"}),
+			MaxBodyBytes:  int64(p.int("APP_ENV_SERVER_MAX_BODY_BYTES", 1<<20, 1024, 1<<30)),
+			ResponseShape: p.oneOf("APP_ENV_SERVER_RESPONSE_SHAPE", "bana", "bana", "ignis"),
 		},
 		JWT: JWT{
 			Secret:    p.str("APP_ENV_JWT_SECRET", ""),
@@ -273,6 +292,11 @@ func FromLookup(get Lookup) (*Config, error) {
 		Sale: Sale{
 			OrderExpiry: p.duration("APP_ENV_SALE_ORDER_EXPIRY", 15*time.Minute),
 		},
+		Webhook: Webhook{
+			AllowPrivate: p.bool("APP_ENV_WEBHOOK_ALLOW_PRIVATE", false),
+			Timeout:      p.duration("APP_ENV_WEBHOOK_TIMEOUT", 15*time.Second),
+			DisableAfter: p.duration("APP_ENV_WEBHOOK_DISABLE_AFTER", 24*time.Hour),
+		},
 		Log: Log{
 			Level:  p.oneOf("APP_ENV_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 			Format: p.oneOf("APP_ENV_LOG_FORMAT", "text", "text", "json"),
@@ -285,6 +309,9 @@ func FromLookup(get Lookup) (*Config, error) {
 	if c.Env == "production" {
 		if len(c.Secret) < 32 {
 			p.fail("APP_ENV_APPLICATION_SECRET", "(hidden)", "must be set to at least 32 characters in production")
+		}
+		if c.Webhook.AllowPrivate {
+			p.fail("APP_ENV_WEBHOOK_ALLOW_PRIVATE", "true", "must not be set in production (webhooks to private addresses)")
 		}
 		if len(c.JWT.Secret) < 32 {
 			p.fail("APP_ENV_JWT_SECRET", "(hidden)", "must be set to at least 32 characters in production")

@@ -21,7 +21,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -31,7 +30,17 @@ import (
 	"modernc.org/sqlite"
 )
 
-// SQLite has no REGEXP function of its own; the filter language's regexp operator needs one.
+// FoldFunc is the SQLite function that folds the case of every letter of a text (Trà, TRÀ and
+// trà fold alike; so do Đ and đ), for the filter language's ilike: SQLite's own LIKE and lower()
+// fold ASCII letters only. PostgreSQL's ILIKE folds every letter by itself (under a UTF-8
+// LC_CTYPE such as C.UTF-8 or vi_VN.UTF-8; plain C folds ASCII only).
+const FoldFunc = "bana_fold"
+
+// Fold is FoldFunc's folding: Unicode lower case.
+func Fold(s string) string { return strings.ToLower(s) }
+
+// SQLite has no REGEXP function of its own; the filter language's regexp operator needs one. Nor
+// does it fold non-ASCII letters (FoldFunc).
 func init() {
 	err := sqlite.RegisterDeterministicScalarFunction("regexp", 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 		pat, ok1 := args[0].(string)
@@ -44,6 +53,18 @@ func init() {
 			return nil, err
 		}
 		return re.MatchString(s), nil
+	})
+	if err != nil {
+		panic(err)
+	}
+	err = sqlite.RegisterDeterministicScalarFunction(FoldFunc, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch v := args[0].(type) {
+		case string:
+			return Fold(v), nil
+		case []byte:
+			return Fold(string(v)), nil
+		}
+		return args[0], nil // NULL, or a number LIKE compares as its text
 	})
 	if err != nil {
 		panic(err)
@@ -80,7 +101,7 @@ type DB struct {
 	stmts *stmtCache
 	// statements counts every statement sent (see Statements); shared with the pgx tracer or
 	// the SQLite connector, hence a pointer.
-	statements *atomic.Int64
+	statements *counter
 }
 
 // Options say which database to open.
@@ -110,7 +131,7 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 	cfg.ConnConfig.ConnectTimeout = 3 * time.Second
 	cfg.ConnConfig.RuntimeParams["search_path"] = strings.Join(Schemas, ",")
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
-	statements := new(atomic.Int64)
+	statements := new(counter)
 	cfg.ConnConfig.Tracer = pgStatementCounter{n: statements}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -152,7 +173,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		wparams[k] = v
 	}
 	wparams.Set("_txlock", "immediate")
-	statements := new(atomic.Int64)
+	statements := new(counter)
 	wc, err := newSQLiteConnector("file:"+path+"?"+wparams.Encode(), statements)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
@@ -212,25 +233,37 @@ type txState struct {
 	after []func()
 }
 
+// TxAttempts is how many times the outermost InTx runs fn when PostgreSQL breaks a deadlock or
+// a serialization conflict: the loser of such a race wins on a retry.
+const TxAttempts = 5
+
 // InTx runs fn in a transaction carried by its context. If ctx already carries one, fn joins
-// it; the outermost call commits, or rolls back when fn returns an error or panics. Functions
-// registered with AfterCommit run once the outermost transaction has committed.
+// it; the outermost call commits, or rolls back when fn returns an error or panics, and runs fn
+// again (up to TxAttempts in all) when the transaction lost a deadlock or serialization race, so
+// fn must not have effects outside the transaction. Functions registered with AfterCommit run
+// once the outermost transaction has committed.
 func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*txState); ok {
 		return fn(ctx)
 	}
-	st := &txState{}
-	err := d.W.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		st.tx = tx
-		return fn(context.WithValue(ctx, txKey{}, st))
-	})
-	if err != nil {
-		return err
+	var err error
+	for attempt := 0; attempt < TxAttempts; attempt++ {
+		st := &txState{}
+		err = d.W.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			st.tx = tx
+			return fn(context.WithValue(ctx, txKey{}, st))
+		})
+		if err == nil {
+			for _, f := range st.after {
+				f()
+			}
+			return nil
+		}
+		if !Retryable(err) || ctx.Err() != nil {
+			return err
+		}
 	}
-	for _, f := range st.after {
-		f()
-	}
-	return nil
+	return err
 }
 
 // AfterCommit runs f after the transaction in ctx commits, or at once when there is none. It is

@@ -39,6 +39,14 @@ func Classify(err error) error {
 			return errs.Wrap(errs.Rule, "refers to a row that does not exist or is still referenced", err)
 		case "23514", "23502":
 			return errs.Wrap(errs.Rule, "violates a constraint", err)
+		case "22003": // numeric value out of range (an INTEGER column, a sum past BIGINT)
+			return errs.Wrap(errs.Invalid, "a number is out of the range this field accepts", err)
+		case "22001", "22021", "22025", "22P02", "22P05", "22007", "22008":
+			// Text the column cannot hold (too long, NUL, bad escape, bad representation): the
+			// API's text rule refuses these first; this keeps any that slip through a 400.
+			return errs.Wrap(errs.Invalid, "a value cannot be stored as given", err)
+		case "2201B": // a regular expression PostgreSQL cannot compile (the filter's regexp)
+			return errs.Wrap(errs.Invalid, "a regular expression is not valid: "+pg.Message, err)
 		case "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004":
 			return errs.Wrap(errs.Unavailable, "database unavailable", err)
 		}
@@ -62,6 +70,23 @@ func Classify(err error) error {
 		return errs.Wrap(errs.Unavailable, "database unavailable", err)
 	}
 	return err
+}
+
+// InvalidRegexp reports whether PostgreSQL refused a regular expression it could not compile,
+// with its reason.
+func InvalidRegexp(err error) (string, bool) {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "2201B" {
+		return pg.Message, true
+	}
+	return "", false
+}
+
+// Retryable reports whether a transaction failed only because it lost a race that a retry wins:
+// a PostgreSQL deadlock (40P01) or serialization failure (40001).
+func Retryable(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001")
 }
 
 // IsUnavailable reports whether err means the database could not be reached.

@@ -14,6 +14,17 @@ import (
 	"time"
 )
 
+// MigrationFiles returns the "migrations" folder of a module's embedded files (its
+// //go:embed migrations/*.sql), the FS of its Migrations. A module without that folder is a
+// programming error, found at start-up.
+func MigrationFiles(embedded fs.FS) fs.FS {
+	sub, err := fs.Sub(embedded, "migrations")
+	if err != nil {
+		panic(fmt.Sprintf("db: embedded migrations: %v", err))
+	}
+	return sub
+}
+
 // Migrations are one module's schema changes: SQL files embedded from FS and Go steps (seeds),
 // ordered together by version. A SQL file is named NNNN_name.sql and has an "-- +up" section and
 // an optional "-- +down" section. It is a text/template with these functions:

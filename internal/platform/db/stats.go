@@ -19,11 +19,34 @@ import (
 // startup, SQLite's pragmas) or a pool's liveness ping. On PostgreSQL each query of a batch and
 // each COPY count once; a text with several statements separated by semicolons counts once on
 // both dialects.
-func (d *DB) Statements() int64 { return d.statements.Load() }
+func (d *DB) Statements() int64 { return d.statements.all.Load() }
+
+// ForegroundStatements is Statements less those sent under a context marked with Background
+// (the job workers' and their pollers'): what requests and commands cost, so a test can count a
+// request's statements while River polls its queues beside it.
+func (d *DB) ForegroundStatements() int64 { return d.statements.foreground.Load() }
+
+type backgroundKey struct{}
+
+// Background marks ctx as background work: its statements count in Statements but not in
+// ForegroundStatements. jobs.Client.Start marks the context River works under.
+func Background(ctx context.Context) context.Context {
+	return context.WithValue(ctx, backgroundKey{}, true)
+}
+
+// counter counts statements: all of them, and those not sent under a Background context.
+type counter struct{ all, foreground atomic.Int64 }
+
+func (c *counter) add(ctx context.Context, n int64) {
+	c.all.Add(n)
+	if ctx == nil || ctx.Value(backgroundKey{}) == nil {
+		c.foreground.Add(n)
+	}
+}
 
 // pgStatementCounter is a pgx tracer that counts statements. Tracing is pgx's only hook that
 // sees the pool's, database/sql's and River's queries alike.
-type pgStatementCounter struct{ n *atomic.Int64 }
+type pgStatementCounter struct{ n *counter }
 
 var (
 	_ pgx.QueryTracer    = pgStatementCounter{}
@@ -32,7 +55,7 @@ var (
 )
 
 func (c pgStatementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
+	c.n.add(ctx, 1)
 	return ctx
 }
 
@@ -40,7 +63,7 @@ func (pgStatementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQue
 
 func (c pgStatementCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchStartData) context.Context {
 	if data.Batch != nil {
-		c.n.Add(int64(data.Batch.Len()))
+		c.n.add(ctx, int64(data.Batch.Len()))
 	}
 	return ctx
 }
@@ -50,7 +73,7 @@ func (pgStatementCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceB
 func (pgStatementCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
 func (c pgStatementCounter) TraceCopyFromStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceCopyFromStartData) context.Context {
-	c.n.Add(1)
+	c.n.add(ctx, 1)
 	return ctx
 }
 
@@ -61,10 +84,10 @@ func (pgStatementCounter) TraceCopyFromEnd(context.Context, *pgx.Conn, pgx.Trace
 // optional interface the driver's connections implement, and unwraps for sqlite.Limit.
 type sqliteConnector struct {
 	driver.Connector
-	n *atomic.Int64
+	n *counter
 }
 
-func newSQLiteConnector(dsn string, n *atomic.Int64) (driver.Connector, error) {
+func newSQLiteConnector(dsn string, n *counter) (driver.Connector, error) {
 	c, err := sqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, err
@@ -100,7 +123,7 @@ func (c sqliteConnector) Connect(ctx context.Context) (driver.Conn, error) {
 
 type countingConn struct {
 	inner sqliteConnAPI
-	n     *atomic.Int64
+	n     *counter
 }
 
 var _ sqliteConnAPI = (*countingConn)(nil)
@@ -132,18 +155,18 @@ func (c *countingConn) Begin() (driver.Tx, error) {
 }
 
 func (c *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	c.n.Add(1)
+	c.n.add(ctx, 1)
 	tx, err := c.inner.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	return countingTx{inner: tx, n: c.n}, nil
+	return countingTx{inner: tx, n: c.n, ctx: ctx}, nil
 }
 
 func (c *countingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	r, err := c.inner.ExecContext(ctx, query, args)
 	if !errors.Is(err, driver.ErrSkip) { // database/sql then prepares and runs it: counted there
-		c.n.Add(1)
+		c.n.add(ctx, 1)
 	}
 	return r, err
 }
@@ -151,7 +174,7 @@ func (c *countingConn) ExecContext(ctx context.Context, query string, args []dri
 func (c *countingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	r, err := c.inner.QueryContext(ctx, query, args)
 	if !errors.Is(err, driver.ErrSkip) {
-		c.n.Add(1)
+		c.n.add(ctx, 1)
 	}
 	return r, err
 }
@@ -164,16 +187,17 @@ func (c *countingConn) IsValid() bool { return c.inner.IsValid() }
 
 type countingTx struct {
 	inner driver.Tx
-	n     *atomic.Int64
+	n     *counter
+	ctx   context.Context // BeginTx's: COMMIT and ROLLBACK count where BEGIN did
 }
 
 func (t countingTx) Commit() error {
-	t.n.Add(1)
+	t.n.add(t.ctx, 1)
 	return t.inner.Commit()
 }
 
 func (t countingTx) Rollback() error {
-	t.n.Add(1)
+	t.n.add(t.ctx, 1)
 	return t.inner.Rollback()
 }
 
@@ -186,7 +210,7 @@ type sqliteStmtAPI interface {
 
 type countingStmt struct {
 	inner sqliteStmtAPI
-	n     *atomic.Int64
+	n     *counter
 }
 
 var _ sqliteStmtAPI = countingStmt{}
@@ -203,12 +227,12 @@ func (s countingStmt) Query(args []driver.Value) (driver.Rows, error) {
 }
 
 func (s countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	s.n.Add(1)
+	s.n.add(ctx, 1)
 	return s.inner.ExecContext(ctx, args)
 }
 
 func (s countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	s.n.Add(1)
+	s.n.add(ctx, 1)
 	return s.inner.QueryContext(ctx, args)
 }
 

@@ -20,7 +20,7 @@ func TestStatementsCountsEveryStatement(t *testing.T) {
 		}
 		// bun handles bind ? themselves; driver-level ones take the dialect's placeholders.
 		const insert = "INSERT INTO stmt_count VALUES (?)"
-		before := d.Statements()
+		before, fgBefore := d.Statements(), d.ForegroundStatements()
 
 		// 1: an exec on the write pool.
 		if _, err := d.W.ExecContext(ctx, insert, 1); err != nil {
@@ -64,7 +64,21 @@ func TestStatementsCountsEveryStatement(t *testing.T) {
 		if got := d.Statements() - before; got != 11 {
 			t.Fatalf("counted %d statements, want 11", got)
 		}
-		if err := d.R.NewSelect().TableExpr("stmt_count").ColumnExpr("count(*)").Scan(ctx, &n); err != nil || n != 3 {
+		if got := d.ForegroundStatements() - fgBefore; got != 11 {
+			t.Fatalf("counted %d foreground statements, want 11", got)
+		}
+		// 3 more, none in the foreground: BEGIN, an insert, COMMIT under a Background context.
+		bg := db.Background(ctx)
+		if err := d.InTx(bg, func(ctx context.Context) error {
+			_, err := d.IDB(ctx).ExecContext(ctx, insert, 7)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got, fg := d.Statements()-before, d.ForegroundStatements()-fgBefore; got != 14 || fg != 11 {
+			t.Fatalf("after background work: %d statements (want 14), %d in the foreground (want 11)", got, fg)
+		}
+		if err := d.R.NewSelect().TableExpr("stmt_count").ColumnExpr("count(*)").Scan(ctx, &n); err != nil || n != 4 {
 			t.Fatalf("rows %d, %v: the rolled-back insert stayed or a committed one is missing", n, err)
 		}
 

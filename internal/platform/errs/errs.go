@@ -80,6 +80,24 @@ func RuleField(location, msg string, value any) *E {
 	return &E{Kind: Rule, Message: msg, Fields: []FieldError{{Location: location, Message: msg, Value: value}}}
 }
 
+// Relocate points the fields of another module's error at the field of the request they are
+// about: a catalog's "modifiers" of a line becomes "lines[2].modifierIds (modifiers)" under loc
+// "lines[2].modifierIds". Kind, message, values and cause are kept; err is not changed. An error
+// that names no field is returned as it is.
+func Relocate(err error, loc string) error {
+	var e *E
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	out := *e
+	out.Fields = make([]FieldError, len(e.Fields))
+	for i, f := range e.Fields {
+		f.Location = loc + " (" + f.Location + ")"
+		out.Fields[i] = f
+	}
+	return &out
+}
+
 // KindOf returns the kind of err, Internal when it is not classified.
 func KindOf(err error) Kind {
 	var e *E

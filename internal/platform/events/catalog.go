@@ -10,7 +10,8 @@ import (
 //
 //	SellerRegistered     identity  -> commerce  (initialize the seller's merchant defaults)
 //	CommerceInitialized  commerce  -> finance   (create the merchant's default Cash wallet)
-//	PaymentSuccess       sale      -> finance   (record an INCOME transaction)
+//	PaymentSuccess       sale      -> finance, webhook (record an INCOME transaction; tell merchants)
+//	OrderChanged         sale      -> webhook   (tell merchants' endpoints of an order's steps)
 
 // SellerRegistered is published by identity when a seller signs up.
 type SellerRegistered struct {
@@ -62,3 +63,26 @@ func (PaymentSuccess) EventName() string { return "PaymentSuccess" }
 
 // EventVersion implements Event.
 func (PaymentSuccess) EventVersion() int { return 1 }
+
+// OrderChanged is published by sale at each step of an order's life that merchants' systems
+// follow (created, paid, reopened, cancelled, expired, completed, refunded), in the transaction
+// of the change: the webhook module carries it to merchants' endpoints. Type is the step, as
+// sale names it on its realtime topic ("order.paid").
+type OrderChanged struct {
+	OrganizerID id.ID     `json:"organizerId"`
+	MerchantID  id.ID     `json:"merchantId"`
+	OrderID     id.ID     `json:"orderId"`
+	Number      int       `json:"number"`
+	Type        string    `json:"type"`
+	Status      string    `json:"status"`
+	Total       int64     `json:"total"`     // minor units (whole VND)
+	PaidTotal   int64     `json:"paidTotal"` // minor units
+	Currency    string    `json:"currency"`
+	ChangedAt   time.Time `json:"changedAt"`
+}
+
+// EventName implements Event.
+func (OrderChanged) EventName() string { return "OrderChanged" }
+
+// EventVersion implements Event.
+func (OrderChanged) EventVersion() int { return 1 }

@@ -14,7 +14,6 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"reflect"
 	"sort"
@@ -75,13 +74,13 @@ func New(d *db.DB, j *jobs.Client, ids *id.Generator, log *slog.Logger) *Bus {
 
 // Migrations returns the event log and receipt tables.
 func (b *Bus) Migrations() db.Migrations {
-	sub, _ := fs.Sub(migrationFS, "migrations")
-	return db.Migrations{Module: "events", Schema: "public", FS: sub}
+	return db.Migrations{Module: "events", Schema: "public", FS: db.MigrationFiles(migrationFS)}
 }
 
 // Subscribe registers h for events of type E under a unique subscriber name such as
-// "finance.record-income". The part before the first dot names the queue it runs on when that is
-// one of jobs.AllQueues ("events" otherwise). Register every subscriber before the server starts.
+// "finance.record-income". The part before the first dot names the queue it runs on when the jobs
+// client knows that queue ("events" otherwise). Register every subscriber before the server
+// starts, after the modules' queues are added.
 func Subscribe[E Event](b *Bus, subscriber string, h func(ctx context.Context, ev E, m Meta) error) {
 	var zero E
 	name := zero.EventName()
@@ -89,12 +88,8 @@ func Subscribe[E Event](b *Bus, subscriber string, h func(ctx context.Context, e
 		panic("events: subscriber " + subscriber + " registered twice")
 	}
 	queue := jobs.QueueEvents
-	if mod, _, ok := strings.Cut(subscriber, "."); ok {
-		for _, q := range jobs.AllQueues {
-			if q == mod {
-				queue = q
-			}
-		}
+	if mod, _, ok := strings.Cut(subscriber, "."); ok && b.jobs.HasQueue(mod) {
+		queue = mod
 	}
 	hd := handler{subscriber: subscriber, event: name, queue: queue, run: func(ctx context.Context, payload json.RawMessage, m Meta) error {
 		var ev E

@@ -56,6 +56,7 @@ func newHarness(t *testing.T, d *db.DB, failFirst int) *harness {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := &harness{d: d, done: make(chan string, 1000)}
 	h.jobs = jobs.New(d, jobs.Options{Logger: log, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: fastRetry{}})
+	h.jobs.AddQueue("finance", true) // a module's queue: "finance.*" subscribers run on it
 	h.bus = events.New(d, h.jobs, ids, log)
 	var failures atomic.Int32
 	effect := func(sub string, fail bool) func(ctx context.Context, ev paid, m events.Meta) error {
@@ -172,12 +173,12 @@ func TestFailingHandlerRetriesAndActsOnce(t *testing.T) {
 		}
 		// A redelivery of the same event (at-least-once) changes nothing.
 		if _, err := h.jobs.Insert(ctx, events.Delivery{EventID: eid, Name: "TestPaid", Version: 1, Subscriber: "finance.income",
-			Payload: []byte(`{"amount":35000}`), OccurredAt: time.Now()}, &river.InsertOpts{Queue: jobs.QueueFinance}); err != nil {
+			Payload: []byte(`{"amount":35000}`), OccurredAt: time.Now()}, &river.InsertOpts{Queue: "finance"}); err != nil {
 			t.Fatal(err)
 		}
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			list, _ := h.jobs.List(ctx, jobs.QueueFinance, "completed", "event.delivery", 10)
+			list, _ := h.jobs.List(ctx, "finance", "completed", "event.delivery", 10)
 			if len(list) == 2 {
 				break
 			}

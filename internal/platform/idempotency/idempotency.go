@@ -13,7 +13,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io/fs"
 	"time"
 
 	"github.com/banapos/bana/internal/platform/auth"
@@ -50,14 +49,54 @@ func New(d *db.DB, j *jobs.Client) *Store {
 
 // Migrations returns the key table.
 func (s *Store) Migrations() db.Migrations {
-	sub, _ := fs.Sub(migrationFS, "migrations")
-	return db.Migrations{Module: "idempotency", Schema: "public", FS: sub}
+	return db.Migrations{Module: "idempotency", Schema: "public", FS: db.MigrationFiles(migrationFS)}
 }
 
 // ErrKeyReused is a 409: the key was used with another request.
 var ErrKeyReused = errs.New(errs.Conflict, "Idempotency-Key was already used with a different request")
 
-// Scope returns the key scope of the caller for an operation: keys of different callers or
+// ReplayHeader is the response header of a replayed answer (Stripe's name, which POS clients
+// already know); the API exposes it through CORS.
+const ReplayHeader = "Idempotent-Replayed"
+
+// Key is the Idempotency-Key request header: an operation with money or stock effects embeds it
+// in its input.
+type Key struct {
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" doc:"Repeat the request safely: the same key with the same request returns the first response and has no second effect; with another request, 409. Keys are scoped per caller and operation."`
+}
+
+// Response is the answer of an operation run with Run: its status, the replay header and the
+// body. It is stored as JSON, status included, so a replay answers as the first response did.
+type Response[B any] struct {
+	Status   int
+	Replayed string `json:"-" header:"Idempotent-Replayed" doc:"true when this is the stored answer of an earlier request with the same Idempotency-Key"`
+	Body     B
+}
+
+// Run is the one Idempotency-Key wrapper of every module's HTTP operations: it runs fn at most
+// once per (caller, operation, key), in one transaction with the stored answer, and answers
+// with fn's body and status, or with the stored answer and the replay header on a repeat.
+// operation names the route ("POST /sale-orders"); request is what identifies the request (the
+// body and path parameters): the same key with another request is a 409.
+func Run[B any](ctx context.Context, s *Store, operation, key string, request any, status int, fn func(ctx context.Context) (B, error)) (*Response[B], error) {
+	out, replayed, err := Do(ctx, s, Scope(ctx, operation), key, request, func(ctx context.Context) (*Response[B], error) {
+		b, err := fn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &Response[B]{Status: status, Body: b}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if replayed {
+		out.Replayed = "true"
+	}
+	return out, nil
+}
+
+// Scope returns the key scope of the caller for an operation (the one rule): keys are scoped
+// per caller (organizer and user, or device) and per operation, so keys of different callers or
 // operations never collide.
 func Scope(ctx context.Context, operation string) string {
 	p := auth.From(ctx)

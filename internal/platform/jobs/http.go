@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/banapos/bana/internal/platform/api"
@@ -26,7 +25,7 @@ func (c *Client) Routes(s *api.Server) {
 	api.Register(s, huma.Operation{OperationID: "list-jobs", Method: http.MethodGet, Path: "/jobs", Tags: tags,
 		Summary: "List background jobs by queue and state"}, admins,
 		func(ctx context.Context, in *listIn) (*listOut, error) {
-			if in.Queue != "" && !slices.Contains(AllQueues, in.Queue) {
+			if in.Queue != "" && !c.HasQueue(in.Queue) {
 				return nil, errs.Field("query.queue", "unknown queue", in.Queue)
 			}
 			jobs, err := c.List(ctx, in.Queue, in.State, in.Kind, in.Limit)

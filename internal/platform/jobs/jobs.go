@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/banapos/bana/internal/platform/db"
@@ -25,27 +26,12 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
-// Queues: the document's queue types, one per module that has background work, plus events
-// (durable event deliveries) and default.
+// The platform's own queues. Every module names its queue (the document's queue type, e.g.
+// "sale") in its Queues, and the application adds it with AddQueue before Start.
 const (
-	QueueDefault   = river.QueueDefault
-	QueueEvents    = "events"
-	QueueIdentity  = "identity"
-	QueueCommerce  = "commerce"
-	QueueInventory = "inventory"
-	QueueSale      = "sale"
-	QueueFinance   = "finance"
-	QueuePayment   = "payment"
-	QueueLedger    = "ledger"
-	QueueOutreach  = "outreach"
-	QueueHelpdesk  = "helpdesk"
-	QueueInvoice   = "invoice"
-	QueueSearch    = "search"
+	QueueDefault = river.QueueDefault // platform housekeeping (key purges)
+	QueueEvents  = "events"           // event deliveries of subscribers without a queue of their own
 )
-
-// AllQueues lists every queue a worker process serves.
-var AllQueues = []string{QueueDefault, QueueEvents, QueueIdentity, QueueCommerce, QueueInventory, QueueSale,
-	QueueFinance, QueuePayment, QueueLedger, QueueOutreach, QueueHelpdesk, QueueInvoice, QueueSearch}
 
 // Options configure the client.
 type Options struct {
@@ -77,6 +63,7 @@ type Client struct {
 	// sqlite: one client for everything.
 	lite    *river.Client[*sql.Tx]
 	started bool
+	queues  map[string]bool // known queue -> worked in this process
 }
 
 // New prepares a client. Register workers and periodic jobs, then Start.
@@ -96,7 +83,35 @@ func New(d *db.DB, o Options) *Client {
 	if o.FetchPollInterval == 0 {
 		o.FetchPollInterval = 200 * time.Millisecond
 	}
-	return &Client{db: d, log: o.Logger, opts: o, workers: river.NewWorkers()}
+	return &Client{db: d, log: o.Logger, opts: o, workers: river.NewWorkers(),
+		queues: map[string]bool{QueueDefault: true, QueueEvents: true}}
+}
+
+// After is the wall-clock time d from now. River schedules jobs by the wall clock; a module
+// that decides due times by its injected clock schedules the job at After(due - now).
+func After(d time.Duration) time.Time { return time.Now().Add(d) }
+
+// AddQueue makes a module's queue known; work says whether this process works its jobs (a
+// module that serves elsewhere in a split deployment still inserts into its queue). Call
+// before Start.
+func (c *Client) AddQueue(name string, work bool) {
+	c.queues[name] = c.queues[name] || work
+}
+
+// HasQueue reports whether the queue is known.
+func (c *Client) HasQueue(name string) bool {
+	_, ok := c.queues[name]
+	return ok
+}
+
+// Queues lists the known queues, sorted.
+func (c *Client) Queues() []string {
+	out := make([]string, 0, len(c.queues))
+	for q := range c.queues {
+		out = append(out, q)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Register adds a worker for jobs of type A. Call before Start.
@@ -127,8 +142,10 @@ func (c *Client) config(work bool) *river.Config {
 		cfg.Workers = c.workers
 		cfg.PeriodicJobs = c.periods
 		cfg.Queues = map[string]river.QueueConfig{}
-		for _, q := range AllQueues {
-			cfg.Queues[q] = river.QueueConfig{MaxWorkers: c.opts.WorkersPerQueue}
+		for q, work := range c.queues {
+			if work {
+				cfg.Queues[q] = river.QueueConfig{MaxWorkers: c.opts.WorkersPerQueue}
+			}
 		}
 	}
 	if c.db.Dialect == db.SQLite {
@@ -156,6 +173,7 @@ func (c *Client) Start(ctx context.Context) error {
 		return fmt.Errorf("jobs: %w", err)
 	}
 	c.started = true
+	ctx = db.Background(ctx) // River's polls and the jobs it works are not a request's statements
 	if c.pg != nil {
 		return c.pg.Start(ctx)
 	}
@@ -279,6 +297,29 @@ func fromRow(r *rivertype.JobRow) Job {
 		j.Errors = append(j.Errors, fmt.Sprintf("attempt %d at %s: %s", e.Attempt, e.At.UTC().Format(time.RFC3339), e.Error))
 	}
 	return j
+}
+
+// Oldest returns the oldest job of the kind on the queue that is available or running, or nil:
+// a module that must not act on an event before the events published ahead of it are handled
+// asks it for the oldest one still in hand.
+func (c *Client) Oldest(ctx context.Context, queue, kind string) (*Job, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
+	p := river.NewJobListParams().First(1).OrderBy(river.JobListOrderByID, river.SortOrderAsc).Queues(queue).Kinds(kind).
+		States(rivertype.JobStateAvailable, rivertype.JobStateRunning)
+	var res *river.JobListResult
+	var err error
+	if c.pg != nil {
+		res, err = c.pg.JobList(ctx, p)
+	} else {
+		res, err = c.lite.JobList(ctx, p)
+	}
+	if err != nil || len(res.Jobs) == 0 {
+		return nil, db.Classify(err)
+	}
+	j := fromRow(res.Jobs[0])
+	return &j, nil
 }
 
 // List returns jobs by queue, state and kind (empty means any), newest first.

@@ -44,6 +44,7 @@ func setup(t *testing.T, d *db.DB, maxAttempts int) (*jobs.Client, *tickWorker) 
 	t.Helper()
 	c := jobs.New(d, jobs.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), FetchPollInterval: 20 * time.Millisecond,
 		RetryPolicy: fast{}, MaxAttempts: maxAttempts})
+	c.AddQueue("sale", true) // a module's queue
 	w := &tickWorker{ran: make(chan string, 100)}
 	jobs.Register(c, w)
 	m, _ := db.NewMigrator(d, c.Migrations())
@@ -82,7 +83,7 @@ func TestScheduledUniqueAndRetried(t *testing.T) {
 		c, w := setup(t, d, 3)
 		// Scheduled: not before its time.
 		at := time.Now().Add(700 * time.Millisecond)
-		if _, err := c.Insert(ctx, tick{Name: "later"}, &river.InsertOpts{ScheduledAt: at, Queue: jobs.QueueSale}); err != nil {
+		if _, err := c.Insert(ctx, tick{Name: "later"}, &river.InsertOpts{ScheduledAt: at, Queue: "sale"}); err != nil {
 			t.Fatal(err)
 		}
 		// Unique: the second insert of the same args is skipped.

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/banapos/bana/internal/platform/db"
 	"github.com/banapos/bana/internal/platform/errs"
@@ -26,11 +27,16 @@ const (
 	Bool
 	Time
 	ID
-	JSON // only isNull / isNotNull
+	// JSON is a JSON document: tested with isNull / isNotNull, the array operators (contains,
+	// containedBy, overlaps) when it holds an array, and any operator on a path into it
+	// ("value.a.b").
+	JSON
+	// Array is a JSON array of Field.Elem values ([]string): tested like JSON.
+	Array
 )
 
 func (k Kind) String() string {
-	return [...]string{"string", "integer", "number", "boolean", "RFC 3339 time", "id (decimal string)", "JSON"}[k]
+	return [...]string{"string", "integer", "number", "boolean", "RFC 3339 time", "id (decimal string)", "JSON", "array"}[k]
 }
 
 // Field is one column a filter may name.
@@ -38,40 +44,83 @@ type Field struct {
 	Name   string // JSON name, camelCase
 	Column string // SQL column
 	Kind   Kind
-	Enum   []string // allowed values of a String field, if restricted
+	Elem   Kind     // kind of an Array's elements
+	Enum   []string // allowed values of a String field (or of an Array's elements), if restricted
 	Hidden bool     // never filterable nor returned (e.g. a password hash)
 }
 
-// Operators of the filter language. inq is IGNIS's name for in.
-var operators = []string{"eq", "neq", "gt", "gte", "lt", "lte", "between", "notBetween", "in", "inq",
-	"nin", "notIn", "like", "ilike", "notLike", "notILike", "startsWith", "endsWith", "regexp",
-	"iregexp", "isNull", "isNotNull"}
+// Operators of the filter language: IGNIS's, with their aliases.
+var operators = []string{"eq", "ne", "neq", "gt", "gte", "lt", "lte", "between", "notBetween", "in", "inq",
+	"nin", "notIn", "like", "nlike", "notLike", "ilike", "nilike", "notILike", "startsWith", "endsWith",
+	"regexp", "iregexp", "is", "isn", "isNull", "isNotNull", "contains", "containedBy", "overlaps"}
+
+// aliases maps the other names IGNIS gives an operator to the one the compiler knows. is and
+// isn are eq and ne: with null they test IS [NOT] NULL, with a value they compare.
+var aliases = map[string]string{"ne": "neq", "is": "eq", "isn": "neq", "inq": "in", "notIn": "nin",
+	"nlike": "notLike", "nilike": "notILike"}
 
 // Clause is compiled SQL with ?-placeholders and its arguments.
 type Clause struct {
 	SQL  string
 	Args []any
+	// regexps locates the regular expressions only the database checks (PostgreSQL's), to name
+	// the one it refuses.
+	regexps []string
 }
+
+// explain names the regular expression of the clause that the database refused, in a 400; other
+// errors are returned as they are.
+func (c Clause) explain(err error) error {
+	reason, ok := db.InvalidRegexp(err)
+	if !ok || len(c.regexps) == 0 {
+		return err
+	}
+	msg := "is not a valid regular expression: " + reason
+	if len(c.regexps) > 1 {
+		msg = "one of these is not a valid regular expression: " + reason
+	}
+	e := &errs.E{Kind: errs.Invalid, Message: msg, Err: err}
+	for _, loc := range c.regexps {
+		e.Fields = append(e.Fields, errs.FieldError{Location: loc, Message: msg})
+	}
+	return e
+}
+
+// None reports whether the clause selects every row: the where had no condition (nothing, or
+// only empty groups, which IGNIS drops) or only conditions true by construction ({"nin": []}).
+func (c Clause) None() bool { return c.SQL == "" || c.SQL == always }
+
+// always is the SQL of a condition true by construction, never, false by construction.
+const (
+	always = "1=1"
+	never  = "1=0"
+)
 
 // compiler turns a where object into SQL. Placeholders are "?" until the statement is finished,
 // then rebound for the dialect.
 type compiler struct {
 	dialect db.Dialect
+	table   string // the SQL table, to name its columns inside a subquery
 	fields  map[string]Field
 	args    []any
+	regexps []string
 	depth   int
 }
 
 const maxDepth = 16
 
-// compileWhere compiles a where object. loc names it in errors ("query.filter.where").
-func compileWhere(d db.Dialect, fields map[string]Field, where map[string]any, loc string) (Clause, error) {
-	c := &compiler{dialect: d, fields: fields}
+// compileWhere compiles a where object over table's fields. loc names it in errors
+// ("query.filter.where").
+func compileWhere(d db.Dialect, table string, fields map[string]Field, where map[string]any, loc string) (Clause, error) {
+	c := &compiler{dialect: d, table: table, fields: fields}
 	s, err := c.object(where, loc)
 	if err != nil {
 		return Clause{}, err
 	}
-	return Clause{SQL: s, Args: c.args}, nil
+	if s == "" {
+		s = always
+	}
+	return Clause{SQL: s, Args: c.args, regexps: c.regexps}, nil
 }
 
 func (c *compiler) bind(v any) string {
@@ -79,7 +128,37 @@ func (c *compiler) bind(v any) string {
 	return "?"
 }
 
-// object compiles {a: ..., b: ..., and: [...], or: [...], not: {...}}: its keys are ANDed.
+// conditions collects the parts of an AND: a part true by construction adds nothing, but it is
+// remembered, so that a group of such parts is true rather than empty.
+type conditions struct {
+	parts []string
+	some  bool
+}
+
+func (cs *conditions) add(s string) {
+	if s == "" {
+		return
+	}
+	cs.some = true
+	if s != always {
+		cs.parts = append(cs.parts, s)
+	}
+}
+
+// and returns the parts ANDed: "" when there were none, always when all were true.
+func (cs *conditions) and() string {
+	switch {
+	case len(cs.parts) > 0:
+		return strings.Join(cs.parts, " AND ")
+	case cs.some:
+		return always
+	}
+	return ""
+}
+
+// object compiles {a: ..., b: ..., and: [...], or: [...], not: {...}}: its keys are ANDed. It
+// returns "" when the object holds no condition: IGNIS drops an empty object, and an and/or
+// group with no condition in it, so {"or": []} selects what the rest of the where selects.
 func (c *compiler) object(w map[string]any, loc string) (string, error) {
 	c.depth++
 	defer func() { c.depth-- }()
@@ -91,7 +170,7 @@ func (c *compiler) object(w map[string]any, loc string) (string, error) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys) // deterministic SQL for the same filter
-	var parts []string
+	var cs conditions
 	for _, k := range keys {
 		v := w[k]
 		at := loc + "." + k
@@ -99,27 +178,38 @@ func (c *compiler) object(w map[string]any, loc string) (string, error) {
 		case "and", "or":
 			list, ok := v.([]any)
 			if !ok {
-				return "", errs.Field(at, "must be an array of conditions", v)
+				o, isObj := v.(map[string]any)
+				if !isObj {
+					return "", errs.Field(at, "must be an array of conditions", v)
+				}
+				list = []any{o} // IGNIS accepts one condition for a list of one
 			}
-			var sub []string
+			var sub conditions
+			anyTrue := false
+			mark := len(c.args)
 			for i, x := range list {
+				iat := fmt.Sprintf("%s[%d]", at, i)
 				o, ok := x.(map[string]any)
 				if !ok {
-					return "", errs.Field(fmt.Sprintf("%s[%d]", at, i), "must be an object", x)
+					return "", errs.Field(iat, "must be an object", x)
 				}
-				s, err := c.object(o, fmt.Sprintf("%s[%d]", at, i))
+				s, err := c.object(o, iat)
 				if err != nil {
 					return "", err
 				}
-				sub = append(sub, s)
+				anyTrue = anyTrue || s == always
+				sub.add(s)
 			}
 			switch {
-			case len(sub) == 0 && k == "and":
-				parts = append(parts, "1=1")
-			case len(sub) == 0:
-				parts = append(parts, "1=0")
+			case k == "or" && anyTrue:
+				c.args = c.args[:mark] // one alternative always holds: the others are dropped
+				cs.add(always)
+			case len(sub.parts) == 0:
+				cs.add(sub.and())
+			case k == "and":
+				cs.add("(" + sub.and() + ")")
 			default:
-				parts = append(parts, "("+strings.Join(sub, " "+strings.ToUpper(k)+" ")+")")
+				cs.add("(" + strings.Join(sub.parts, " OR ") + ")")
 			}
 		case "not":
 			o, ok := v.(map[string]any)
@@ -130,23 +220,41 @@ func (c *compiler) object(w map[string]any, loc string) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			parts = append(parts, "NOT ("+s+")")
-		default:
-			f, ok := c.fields[k]
-			if !ok || f.Hidden {
-				return "", errs.Field(at, "unknown field (filterable: "+c.fieldNames()+")", nil)
+			switch s {
+			case "":
+			case always:
+				cs.add(never)
+			default:
+				cs.add("NOT (" + s + ")")
 			}
-			s, err := c.field(f, v, at)
+		default:
+			s, err := c.key(k, v, at)
 			if err != nil {
 				return "", err
 			}
-			parts = append(parts, s)
+			cs.add(s)
 		}
 	}
-	if len(parts) == 0 {
-		return "1=1", nil
+	return cs.and(), nil
+}
+
+// key compiles the condition on a field, or on a path into a JSON field ("value.a.b").
+func (c *compiler) key(k string, v any, at string) (string, error) {
+	if f, ok := c.fields[k]; ok && !f.Hidden {
+		return c.field(f, v, at)
 	}
-	return strings.Join(parts, " AND "), nil
+	if root, path, isPath := splitPath(k); isPath {
+		if f, ok := c.fields[root]; ok && !f.Hidden {
+			if f.Kind != JSON && f.Kind != Array {
+				return "", errs.Field(at, "a path needs a JSON field; "+root+" is "+f.Kind.String(), nil)
+			}
+			if err := checkPath(path, at); err != nil {
+				return "", err
+			}
+			return c.pathField(f, path, v, at)
+		}
+	}
+	return "", errs.Field(at, "unknown field (filterable: "+c.fieldNames()+")", nil)
 }
 
 func (c *compiler) fieldNames() string {
@@ -160,14 +268,16 @@ func (c *compiler) fieldNames() string {
 	return strings.Join(names, ", ")
 }
 
-// field compiles the condition on one field: a plain value (equality) or an operator object.
+// field compiles the condition on one field: a plain value (equality), an array of values
+// (IGNIS's shorthand for in), or an operator object.
 func (c *compiler) field(f Field, v any, at string) (string, error) {
+	col := quoteIdent(f.Column)
 	ops, isObj := v.(map[string]any)
-	if !isObj || f.Kind == JSON && !onlyNullOps(ops) {
-		if f.Kind == JSON {
-			return "", errs.Field(at, "a JSON field can only be tested with isNull / isNotNull", v)
+	if !isObj {
+		if list, ok := v.([]any); ok && f.Kind != JSON && f.Kind != Array {
+			return c.op(f, col, "in", list, at)
 		}
-		return c.op(f, "eq", v, at)
+		return c.op(f, col, "eq", v, at)
 	}
 	if len(ops) == 0 {
 		return "", errs.Field(at, "needs an operator ("+strings.Join(operators, ", ")+")", v)
@@ -177,30 +287,30 @@ func (c *compiler) field(f Field, v any, at string) (string, error) {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	var parts []string
+	var cs conditions
 	for _, op := range names {
-		s, err := c.op(f, op, ops[op], at+"."+op)
+		s, err := c.op(f, col, op, ops[op], at+"."+op)
 		if err != nil {
 			return "", err
 		}
-		parts = append(parts, s)
+		cs.add(s)
 	}
-	return strings.Join(parts, " AND "), nil
+	return cs.and(), nil
 }
 
-func onlyNullOps(ops map[string]any) bool {
-	for k := range ops {
-		if k != "isNull" && k != "isNotNull" {
-			return false
+// op compiles one operator on col, an expression whose values are of f's kind.
+func (c *compiler) op(f Field, col, op string, v any, at string) (string, error) {
+	if a, ok := aliases[op]; ok {
+		op = a
+	}
+	if f.Kind == JSON || f.Kind == Array {
+		switch {
+		case op == "contains" || op == "containedBy" || op == "overlaps":
+			return c.arrayOp(f, jsonDoc{col: f.Column}, op, v, at)
+		case op == "isNull" || op == "isNotNull" || (op == "eq" || op == "neq") && v == nil:
+		default:
+			return "", errs.Field(at, "a JSON field is tested with isNull, isNotNull, contains, containedBy, overlaps, or by a path into it ("+f.Name+".key)", v)
 		}
-	}
-	return true
-}
-
-func (c *compiler) op(f Field, op string, v any, at string) (string, error) {
-	col := quoteIdent(f.Column)
-	if f.Kind == JSON && op != "isNull" && op != "isNotNull" {
-		return "", errs.Field(at, "a JSON field can only be tested with isNull / isNotNull", v)
 	}
 	switch op {
 	case "eq", "neq":
@@ -217,7 +327,7 @@ func (c *compiler) op(f Field, op string, v any, at string) (string, error) {
 		if op == "eq" {
 			return col + " = " + c.bind(val), nil
 		}
-		// IGNIS's neq keeps NULL rows out, as SQL's <> does.
+		// IGNIS's ne keeps NULL rows out, as SQL's <> does.
 		return col + " <> " + c.bind(val), nil
 	case "gt", "gte", "lt", "lte":
 		if f.Kind == Bool {
@@ -247,20 +357,24 @@ func (c *compiler) op(f Field, op string, v any, at string) (string, error) {
 			kw = " NOT BETWEEN "
 		}
 		return col + kw + c.bind(lo) + " AND " + c.bind(hi), nil
-	case "in", "inq", "nin", "notIn":
+	case "in", "nin":
 		list, ok := v.([]any)
 		if !ok {
-			return "", errs.Field(at, "must be an array of values", v)
+			// IGNIS: a single value is eq (in) or ne (nin).
+			if op == "in" {
+				return c.op(f, col, "eq", v, at)
+			}
+			return c.op(f, col, "neq", v, at)
 		}
 		if len(list) > MaxLimit {
 			return "", errs.Field(at, fmt.Sprintf("has more than %d values", MaxLimit), nil)
 		}
-		neg := op == "nin" || op == "notIn"
+		neg := op == "nin"
 		if len(list) == 0 {
 			if neg {
-				return "1=1", nil
+				return always, nil
 			}
-			return "1=0", nil
+			return never, nil
 		}
 		ph := make([]string, len(list))
 		for i, x := range list {
@@ -278,6 +392,9 @@ func (c *compiler) op(f Field, op string, v any, at string) (string, error) {
 	case "like", "notLike", "ilike", "notILike":
 		s, err := c.text(f, v, at)
 		if err != nil {
+			return "", err
+		}
+		if err := checkPattern(s, at); err != nil {
 			return "", err
 		}
 		neg := strings.HasPrefix(op, "not")
@@ -301,15 +418,19 @@ func (c *compiler) op(f Field, op string, v any, at string) (string, error) {
 		if len(s) > 512 {
 			return "", errs.Field(at, "pattern longer than 512 characters", nil)
 		}
-		if _, err := regexp.Compile(s); err != nil {
-			return "", errs.Field(at, "is not a valid regular expression: "+err.Error(), v)
-		}
 		if c.dialect == db.Postgres {
+			// PostgreSQL's own regular expressions, as IGNIS sends them; one PostgreSQL
+			// cannot compile is a 400 (db.Classify).
 			sym := " ~ "
 			if op == "iregexp" {
 				sym = " ~* "
 			}
+			c.regexps = append(c.regexps, at)
 			return col + sym + c.bind(s), nil
+		}
+		// SQLite's REGEXP is Go's (RE2), registered by package db.
+		if _, err := regexp.Compile(s); err != nil {
+			return "", errs.Field(at, "is not a valid regular expression: "+err.Error(), v)
 		}
 		if op == "iregexp" {
 			s = "(?i)" + s
@@ -324,6 +445,8 @@ func (c *compiler) op(f Field, op string, v any, at string) (string, error) {
 			return col + " IS NULL", nil
 		}
 		return col + " IS NOT NULL", nil
+	case "contains", "containedBy", "overlaps":
+		return "", errs.Field(at, "an array operator needs an array or JSON field; "+f.Name+" is "+f.Kind.String(), v)
 	}
 	return "", errs.Field(at, "unknown operator (want one of "+strings.Join(operators, ", ")+")", nil)
 }
@@ -343,7 +466,9 @@ func (c *compiler) like(col, pat string, ci, neg bool) string {
 		return col + " " + not + kw + " " + c.bind(pat) + ` ESCAPE '\'`
 	}
 	if ci {
-		return "lower(" + col + ") " + not + "LIKE lower(" + c.bind(pat) + `) ESCAPE '\'`
+		// SQLite's LIKE folds ASCII only: both sides go through db.FoldFunc, which folds every
+		// letter (Trà, TRÀ, ĐÁ), as PostgreSQL's ILIKE does.
+		return db.FoldFunc + "(" + col + ") " + not + "LIKE " + db.FoldFunc + "(" + c.bind(pat) + `) ESCAPE '\'`
 	}
 	return col + " " + not + "GLOB " + c.bind(likeToGlob(pat))
 }
@@ -389,7 +514,32 @@ func (c *compiler) text(f Field, v any, at string) (string, error) {
 	if !ok {
 		return "", errs.Field(at, "must be a string", v)
 	}
-	return s, nil
+	return s, CheckText(s, at)
+}
+
+// CheckText is the rule for text that reaches the database: no NUL character (PostgreSQL
+// refuses it in text, SQLite would store it) and valid UTF-8. It returns a 400 naming loc.
+func CheckText(s, loc string) error {
+	if strings.IndexByte(s, 0) >= 0 {
+		return errs.Field(loc, "must not contain a NUL character", nil)
+	}
+	if !utf8.ValidString(s) {
+		return errs.Field(loc, "must be valid UTF-8", nil)
+	}
+	return nil
+}
+
+// checkPattern refuses a LIKE pattern whose last character escapes nothing: PostgreSQL fails
+// on it (22025) and SQLite matches nothing, so neither is an answer.
+func checkPattern(p, at string) error {
+	n := 0
+	for i := len(p) - 1; i >= 0 && p[i] == '\\'; i-- {
+		n++
+	}
+	if n%2 == 1 {
+		return errs.Field(at, `ends with a lone escape character \: write \\ to match a backslash`, p)
+	}
+	return nil
 }
 
 // value checks v against the field's kind and converts it to the bound Go value.
@@ -404,7 +554,7 @@ func (c *compiler) value(f Field, v any, at string) (any, error) {
 		if len(f.Enum) > 0 && !slices.Contains(f.Enum, s) {
 			return nil, errs.Field(at, "must be one of "+strings.Join(f.Enum, ", "), v)
 		}
-		return s, nil
+		return s, CheckText(s, at)
 	case Int:
 		n, ok := v.(json.Number)
 		if !ok {

@@ -7,8 +7,10 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
+	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/errs"
 )
 
@@ -18,7 +20,7 @@ type Row = map[string]any
 // loader is the part of a Table that a relation needs of its target.
 type loader interface {
 	fieldByName(name string) (Field, bool)
-	loadIn(ctx context.Context, foreign Field, values []any, scope *Filter, loc string) ([]Row, error)
+	loadIn(ctx context.Context, foreign Field, values []any, inc Include, loc string, depth int) ([]Row, error)
 }
 
 type relation struct {
@@ -64,10 +66,19 @@ func (t *Table[T]) Relations() []string {
 	return out
 }
 
-func (t *Table[T]) loadIn(ctx context.Context, foreign Field, values []any, scope *Filter, loc string) ([]Row, error) {
-	f := &Filter{Limit: MaxLimit}
-	if scope != nil {
-		f = scope
+// loadIn loads the rows related to parents whose values of the foreign field are values, with
+// the include's scope applied (its own includes too), as JSON objects.
+func (t *Table[T]) loadIn(ctx context.Context, foreign Field, values []any, inc Include, loc string, depth int) ([]Row, error) {
+	f := &Filter{}
+	if inc.Scope != nil {
+		f = inc.Scope
+	}
+	del := ExcludeDeleted
+	if inc.SkipDefaultFilter {
+		if p := auth.From(ctx); p == nil || !p.IsAdmin() {
+			return nil, errs.New(errs.Forbidden, "only admins may include deleted rows (shouldSkipDefaultFilter)")
+		}
+		del = IncludeDeleted
 	}
 	w, err := t.Where(f.Where, loc+".where")
 	if err != nil {
@@ -78,7 +89,7 @@ func (t *Table[T]) loadIn(ctx context.Context, foreign Field, values []any, scop
 		ph[i] = "?"
 	}
 	in := Clause{SQL: quoteIdent(foreign.Column) + " IN (" + strings.Join(ph, ", ") + ")", Args: values}
-	if w.SQL != "1=1" {
+	if !w.None() {
 		in.SQL += " AND (" + w.SQL + ")"
 		in.Args = append(append([]any{}, values...), w.Args...)
 	}
@@ -86,29 +97,74 @@ func (t *Table[T]) loadIn(ctx context.Context, foreign Field, values []any, scop
 	if err != nil {
 		return nil, err
 	}
-	// The scope's limit applies to the whole related set, bounded by MaxLimit.
-	limit := MaxLimit
-	if scope != nil && scope.Limit > 0 && scope.Limit != DefaultLimit {
-		limit = scope.Limit
+	var rows []T
+	if f.limitGiven || f.Skip > 0 {
+		// The scope's limit and skip apply to the related rows of each parent.
+		limit := 0
+		if f.limitGiven {
+			limit = f.Limit
+		}
+		rows, err = t.loadPerParent(ctx, foreign, in, del, order, limit, f.Skip)
+	} else {
+		// Every related row of every parent, or a refusal: an include is never cut short.
+		var q string
+		var args []any
+		if q, args, err = t.selectSQL(ctx, in, del, order, MaxIncluded+1, 0, false); err == nil {
+			rows, err = t.query(ctx, false, q, args)
+		}
 	}
-	q, args := t.selectSQL(ctx, in, ExcludeDeleted, order, limit, 0, false)
-	rows, err := t.query(ctx, false, q, args)
+	if err != nil {
+		return nil, w.explain(err)
+	}
+	if len(rows) > MaxIncluded {
+		return nil, errs.Field(strings.TrimSuffix(loc, ".scope"), fmt.Sprintf("matches more than %d related rows for these parents: ask for fewer parents (limit) or give the include a scope with a limit per parent", MaxIncluded), nil)
+	}
+	shape := *f
+	if len(shape.Fields) > 0 && !slices.Contains(shape.Fields, foreign.Name) {
+		// The parent rows are matched on the foreign field, so it is always returned.
+		shape.Fields = append(append([]string{}, shape.Fields...), foreign.Name)
+	}
+	if i := slices.Index(shape.Omit, foreign.Name); i >= 0 {
+		shape.Omit = slices.Delete(slices.Clone(shape.Omit), i, i+1)
+	}
+	return t.shape(ctx, rows, &shape, loc, depth)
+}
+
+// loadPerParent loads, for each value of the foreign field matched by in, the related rows from
+// skip to skip+limit in order (every one past skip when limit is 0): a window over the foreign
+// field, the same SQL on both dialects. At most MaxIncluded+1 rows are read, so that the caller
+// can refuse a page past the bound.
+func (t *Table[T]) loadPerParent(ctx context.Context, foreign Field, in Clause, del Deleted, order string, limit, skip int) ([]T, error) {
+	cond, args, err := t.conds(ctx, del)
 	if err != nil {
 		return nil, err
 	}
-	fields := f.Fields
-	if len(fields) > 0 && !slices.Contains(fields, foreign.Name) {
-		// The parent rows are matched on the foreign field, so it is always returned.
-		fields = append(append([]string{}, fields...), foreign.Name)
+	fk := quoteIdent(foreign.Column)
+	window := "bana_rank > ?"
+	args = append(args, in.Args...)
+	args = append(args, skip)
+	if limit > 0 {
+		window += " AND bana_rank <= ?"
+		args = append(args, skip+limit)
 	}
-	return t.project(rows, fields, loc+".fields")
+	q := "SELECT " + t.m.columns + " FROM (SELECT " + t.m.columns + ", ROW_NUMBER() OVER (PARTITION BY " + fk + " ORDER BY " + order +
+		") AS bana_rank FROM " + t.m.table + " WHERE " + cond + " AND (" + in.SQL + ")) ranked WHERE " + window + " ORDER BY " +
+		fk + ", bana_rank LIMIT " + strconv.Itoa(MaxIncluded+1)
+	return t.query(ctx, false, t.db.Rebind(q), args)
 }
 
-// project turns rows into JSON objects holding only fields (all visible fields when empty).
-func (t *Table[T]) project(rows []T, fields []string, loc string) ([]Row, error) {
+// project turns rows into JSON objects holding only fields (all visible fields when empty),
+// less the omitted ones.
+func (t *Table[T]) project(rows []T, fields, omit []string, loc string) ([]Row, error) {
 	for i, name := range fields {
 		if f, ok := t.m.fields[name]; !ok || f.Hidden {
 			return nil, errs.Field(fmt.Sprintf("%s[%d]", loc, i), "unknown field "+name, name)
+		}
+	}
+	for _, name := range omit {
+		// A hidden field ({"password": false}, IGNIS's example) is never returned anyway.
+		if _, ok := t.m.fields[name]; !ok {
+			return nil, errs.Field(loc+"."+name, "unknown field "+name, name)
 		}
 	}
 	out := make([]Row, len(rows))
@@ -132,6 +188,9 @@ func (t *Table[T]) project(rows []T, fields []string, loc string) ([]Row, error)
 			}
 			m = keep
 		}
+		for _, f := range omit {
+			delete(m, f)
+		}
 		out[i] = m
 	}
 	return out, nil
@@ -148,18 +207,27 @@ func (t *Table[T]) FindRows(ctx context.Context, f *Filter, del Deleted) ([]Row,
 
 // Shape applies a filter's fields and include to rows already loaded.
 func (t *Table[T]) Shape(ctx context.Context, rows []T, f *Filter) ([]Row, error) {
+	return t.shape(ctx, rows, f, "query.filter", 1)
+}
+
+// shape applies f's fields and include to rows; loc names f in errors, depth is the include
+// level of f's includes.
+func (t *Table[T]) shape(ctx context.Context, rows []T, f *Filter, loc string, depth int) ([]Row, error) {
 	if f == nil {
 		f = &Filter{}
 	}
-	out, err := t.project(rows, f.Fields, "query.filter.fields")
+	out, err := t.project(rows, f.Fields, f.Omit, loc+".fields")
 	if err != nil {
 		return nil, err
 	}
+	if len(f.Include) > 0 && depth > MaxIncludeDepth {
+		return nil, errs.Field(loc+".include", fmt.Sprintf("nests includes deeper than %d levels", MaxIncludeDepth), nil)
+	}
 	for i, inc := range f.Include {
-		loc := fmt.Sprintf("query.filter.include[%d]", i)
+		iloc := fmt.Sprintf("%s.include[%d]", loc, i)
 		rel, ok := t.relations[inc.Relation]
 		if !ok {
-			return nil, errs.Field(loc+".relation", "unknown relation (have: "+strings.Join(t.Relations(), ", ")+")", inc.Relation)
+			return nil, errs.Field(iloc+".relation", "unknown relation (have: "+strings.Join(t.Relations(), ", ")+")", inc.Relation)
 		}
 		seen := map[string]bool{}
 		var values []any
@@ -177,7 +245,7 @@ func (t *Table[T]) Shape(ctx context.Context, rows []T, f *Filter) ([]Row, error
 		foreign, _ := rel.target.fieldByName(rel.foreign)
 		var related []Row
 		if len(values) > 0 {
-			related, err = rel.target.loadIn(ctx, foreign, values, inc.Scope, loc+".scope")
+			related, err = rel.target.loadIn(ctx, foreign, values, inc, iloc+".scope", depth+1)
 			if err != nil {
 				return nil, err
 			}

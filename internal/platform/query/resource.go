@@ -72,7 +72,8 @@ func readMeta(t reflect.Type) (*meta, error) {
 			if jname == "" || hidden {
 				jname = lowerFirst(sf.Name)
 			}
-			f := Field{Name: jname, Column: col, Kind: kindOf(sf.Type), Hidden: hidden}
+			kind, elem := kindOf(sf.Type)
+			f := Field{Name: jname, Column: col, Kind: kind, Elem: elem, Hidden: hidden}
 			if enum := sf.Tag.Get("enum"); enum != "" {
 				f.Enum = strings.Split(enum, ",")
 			}
@@ -96,30 +97,38 @@ func readMeta(t reflect.Type) (*meta, error) {
 	return m, nil
 }
 
-func kindOf(t reflect.Type) Kind {
+// kindOf returns the kind of a field of type t and, for an Array, the kind of its elements. A
+// slice of scalars is an Array (stored as a JSON array); a map, a struct or raw JSON is JSON.
+func kindOf(t reflect.Type) (Kind, Kind) {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	switch {
 	case t == idType:
-		return ID
+		return ID, 0
 	case t == timeType:
-		return Time
+		return Time, 0
 	case t == rawType:
-		return JSON
+		return JSON, 0
 	}
 	switch t.Kind() {
 	case reflect.String:
-		return String
+		return String, 0
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint8, reflect.Uint16, reflect.Uint32:
-		return Int
+		return Int, 0
 	case reflect.Float32, reflect.Float64:
-		return Float
+		return Float, 0
 	case reflect.Bool:
-		return Bool
+		return Bool, 0
+	case reflect.Slice:
+		if e := t.Elem(); e != idType && e != timeType && e.Kind() != reflect.Uint8 {
+			if k, _ := kindOf(e); k == String || k == Int || k == Float || k == Bool {
+				return Array, k
+			}
+		}
 	}
-	return JSON
+	return JSON, 0
 }
 
 func snake(s string) string {

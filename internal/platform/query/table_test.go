@@ -59,7 +59,7 @@ func names(rows []item) []string {
 
 func TestTableOnBothDatabases(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		ctx := context.Background()
+		ctx := auth.System(context.Background())
 		gen, _ := id.NewGenerator(1, id.DefaultEpoch)
 		items := query.NewTable[item]("item", d, gen, query.Options{Tenant: query.Tenant{Organizer: "organizerId", Merchant: "merchantId"}})
 		parts := query.NewTable[part]("part", d, gen, query.Options{})
@@ -157,7 +157,7 @@ func TestTableOnBothDatabases(t *testing.T) {
 		}
 
 		// Update closure, soft delete, restore.
-		up, err := items.Update(ctx, seed[0].ID, func(r *item) error { r.Price = 36000; r.OrganizerID = 9; return nil })
+		up, err := items.Update(ctx, seed[0].ID, func(_ context.Context, r *item) error { r.Price = 36000; r.OrganizerID = 9; return nil })
 		if err != nil || up.Price != 36000 || up.OrganizerID != 1 {
 			t.Fatalf("update: %+v %v", up, err)
 		}
@@ -239,7 +239,7 @@ func TestUpdateHeld(t *testing.T) {
 		if err := items.Create(ctx, &row); err != nil {
 			t.Fatal(err)
 		}
-		rename := func(it *item) error { it.Name, it.Price = "Cà phê muối", 1; return nil }
+		rename := func(_ context.Context, it *item) error { it.Name, it.Price = "Cà phê muối", 1; return nil }
 		if _, err := items.UpdateHeld(ctx, &row, rename); err == nil {
 			t.Fatal("UpdateHeld outside a transaction")
 		}

@@ -1,0 +1,85 @@
+package finance
+
+import (
+	"context"
+	"time"
+
+	"github.com/banapos/bana/internal/platform/id"
+)
+
+// What finance needs of other modules. internal/app adapts each module's service to these
+// interfaces; in split mode an HTTP client satisfies the same one.
+
+// CashItem is one cash tender or cash refund of a shift.
+type CashItem struct {
+	ID     id.ID // the payment or the refund
+	Amount int64
+}
+
+// ShiftCash is what sale knows of a shift's cash: its Z-report's totals and the cash tenders and
+// refunds behind them.
+type ShiftCash struct {
+	ShiftID     id.ID
+	OrganizerID id.ID
+	MerchantID  id.ID
+	Register    string
+	Closed      bool
+	// The Z-report's number and cash totals (zero while the shift is open).
+	ZReportNumber int
+	CashSales     int64 // cash tenders taken into the drawer
+	CashRefunds   int64 // cash handed back out of it (refunds, and tenders of orders cancelled unpaid)
+	// Payments are the succeeded cash tenders of the shift's paid orders (each has a
+	// PaymentSuccess); Refunds the cash refunds paid out of the shift (each an OrderRefunded).
+	Payments []CashItem
+	Refunds  []CashItem
+}
+
+// Shifts reads sale's shifts.
+type Shifts interface {
+	// ShiftCash returns the shift's cash for the caller of ctx: a shift of a merchant the caller
+	// may not act for is not found.
+	ShiftCash(ctx context.Context, shiftID id.ID) (ShiftCash, error)
+}
+
+// The events of other modules that finance handles, as finance reads them: the fields it uses
+// of sale's OrderRefunded and inventory's PurchaseOrderReceived (the event bus matches them by
+// name; a test in this package checks them against the publishers' types). PaymentSuccess and
+// CommerceInitialized are the platform's (internal/platform/events).
+
+// OrderRefunded is sale's event: money handed back against one payment of an order.
+type OrderRefunded struct {
+	OrganizerID id.ID     `json:"organizerId"`
+	MerchantID  id.ID     `json:"merchantId"`
+	OrderID     id.ID     `json:"orderId"`
+	RefundID    id.ID     `json:"refundId"`
+	PaymentID   id.ID     `json:"paymentId"`
+	Provider    string    `json:"provider"`
+	Method      string    `json:"method"`
+	Amount      int64     `json:"amount"`
+	Currency    string    `json:"currency"`
+	RefundedAt  time.Time `json:"refundedAt"`
+}
+
+// EventName implements events.Event.
+func (OrderRefunded) EventName() string { return "OrderRefunded" }
+
+// EventVersion implements events.Event.
+func (OrderRefunded) EventVersion() int { return 1 }
+
+// PurchaseOrderReceived is inventory's event: goods received against a purchase order, at cost.
+type PurchaseOrderReceived struct {
+	OrganizerID     id.ID     `json:"organizerId"`
+	MerchantID      id.ID     `json:"merchantId"`
+	PurchaseOrderID id.ID     `json:"purchaseOrderId"`
+	PurchaseOrder   string    `json:"purchaseOrderCode"`
+	ReceiptID       id.ID     `json:"receiptId"`
+	Amount          int64     `json:"amount"`
+	Currency        string    `json:"currency"`
+	ReceivedAt      time.Time `json:"receivedAt"`
+}
+
+// EventName implements events.Event.
+func (PurchaseOrderReceived) EventName() string { return "PurchaseOrderReceived" }
+
+// EventVersion implements events.Event.
+func (PurchaseOrderReceived) EventVersion() int { return 1 }
