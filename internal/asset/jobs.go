@@ -108,19 +108,12 @@ func (w *purgeWorker) Work(ctx context.Context, job *river.Job[purge]) error {
 	return nil
 }
 
-type principalWorker struct {
-	river.WorkerDefaults[deletePrincipal]
-	m *Module
-}
-
-// Work hard-deletes the principal's rows, deleted or not; their purges follow.
-func (w *principalWorker) Work(ctx context.Context, job *river.Job[deletePrincipal]) error {
-	ctx = auth.System(ctx)
-	a := job.Args
-	n, err := w.m.links.DeleteWhere(ctx, map[string]any{"organizerId": a.OrganizerID.String(),
+// deletePrincipalJob hard-deletes the principal's rows, deleted or not; their purges follow.
+func (m *Module) deletePrincipalJob(ctx context.Context, a deletePrincipal) error {
+	n, err := m.links.DeleteWhere(ctx, map[string]any{"organizerId": a.OrganizerID.String(),
 		"principalType": a.PrincipalType, "principalId": a.PrincipalID.String()}, true)
 	if err == nil && n > 0 {
-		w.m.log.InfoContext(ctx, "asset: a principal's objects are deleted", "principalType", a.PrincipalType, "principal", a.PrincipalID, "rows", n)
+		m.log.InfoContext(ctx, "asset: a principal's objects are deleted", "principalType", a.PrincipalType, "principal", a.PrincipalID, "rows", n)
 	}
 	return err
 }

@@ -147,7 +147,7 @@ func (m *Module) Routes(s *api.Server) {
 // Workers registers the deletion jobs.
 func (m *Module) Workers(j *jobs.Client) {
 	jobs.Register(j, &purgeWorker{m: m})
-	jobs.Register(j, &principalWorker{m: m})
+	jobs.Handle(j, m.deletePrincipalJob)
 }
 
 // Subscribe subscribes to the events that delete principals (Deps.Deletions).

@@ -2,7 +2,6 @@ package finance
 
 import (
 	"context"
-	"time"
 
 	"github.com/banapos/bana/internal/platform/id"
 )
@@ -40,46 +39,3 @@ type Shifts interface {
 	// may not act for is not found.
 	ShiftCash(ctx context.Context, shiftID id.ID) (ShiftCash, error)
 }
-
-// The events of other modules that finance handles, as finance reads them: the fields it uses
-// of sale's OrderRefunded and inventory's PurchaseOrderReceived (the event bus matches them by
-// name; a test in this package checks them against the publishers' types). PaymentSuccess and
-// CommerceInitialized are the platform's (internal/platform/events).
-
-// OrderRefunded is sale's event: money handed back against one payment of an order.
-type OrderRefunded struct {
-	OrganizerID id.ID     `json:"organizerId"`
-	MerchantID  id.ID     `json:"merchantId"`
-	OrderID     id.ID     `json:"orderId"`
-	RefundID    id.ID     `json:"refundId"`
-	PaymentID   id.ID     `json:"paymentId"`
-	Provider    string    `json:"provider"`
-	Method      string    `json:"method"`
-	Amount      int64     `json:"amount"`
-	Currency    string    `json:"currency"`
-	RefundedAt  time.Time `json:"refundedAt"`
-}
-
-// EventName implements events.Event.
-func (OrderRefunded) EventName() string { return "OrderRefunded" }
-
-// EventVersion implements events.Event.
-func (OrderRefunded) EventVersion() int { return 1 }
-
-// PurchaseOrderReceived is inventory's event: goods received against a purchase order, at cost.
-type PurchaseOrderReceived struct {
-	OrganizerID     id.ID     `json:"organizerId"`
-	MerchantID      id.ID     `json:"merchantId"`
-	PurchaseOrderID id.ID     `json:"purchaseOrderId"`
-	PurchaseOrder   string    `json:"purchaseOrderCode"`
-	ReceiptID       id.ID     `json:"receiptId"`
-	Amount          int64     `json:"amount"`
-	Currency        string    `json:"currency"`
-	ReceivedAt      time.Time `json:"receivedAt"`
-}
-
-// EventName implements events.Event.
-func (PurchaseOrderReceived) EventName() string { return "PurchaseOrderReceived" }
-
-// EventVersion implements events.Event.
-func (PurchaseOrderReceived) EventVersion() int { return 1 }

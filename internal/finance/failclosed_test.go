@@ -47,10 +47,10 @@ func TestFailsClosedWithoutACaller(t *testing.T) {
 			},
 			"onPaymentSuccess": func(ctx context.Context) error { return m.onPaymentSuccess(ctx, pay, events.Meta{}) },
 			"onOrderRefunded": func(ctx context.Context) error {
-				return m.onOrderRefunded(ctx, OrderRefunded{OrganizerID: 1, MerchantID: 2, RefundID: 5, PaymentID: 4, Method: "CASH", Amount: 1}, events.Meta{})
+				return m.onOrderRefunded(ctx, events.OrderRefunded{OrganizerID: 1, MerchantID: 2, RefundID: 5, PaymentID: 4, Method: "CASH", Amount: 1}, events.Meta{})
 			},
 			"onPurchaseOrderReceived": func(ctx context.Context) error {
-				return m.onPurchaseOrderReceived(ctx, PurchaseOrderReceived{OrganizerID: 1, MerchantID: 2, ReceiptID: 6, Amount: 1}, events.Meta{})
+				return m.onPurchaseOrderReceived(ctx, events.PurchaseOrderReceived{OrganizerID: 1, MerchantID: 2, ReceiptID: 6, Amount: 1}, events.Meta{})
 			},
 		}
 		for name, call := range calls {

@@ -73,7 +73,7 @@ func (m *Module) onPaymentSuccess(ctx context.Context, ev events.PaymentSuccess,
 // income's wallet. When the income is not posted yet (its event is still on its way), the
 // refund goes to the wallet the income will go to, and the income, when it comes, is posted
 // whole: the two add up the same.
-func (m *Module) onOrderRefunded(ctx context.Context, ev OrderRefunded, _ events.Meta) error {
+func (m *Module) onOrderRefunded(ctx context.Context, ev events.OrderRefunded, _ events.Meta) error {
 	if err := asSystem(ctx); err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func (m *Module) onOrderRefunded(ctx context.Context, ev OrderRefunded, _ events
 
 // onPurchaseOrderReceived records the cost of goods received as an EXPENSE in the wallet that
 // PURCHASE goes to (by default the Cash wallet). Goods received at no cost post nothing.
-func (m *Module) onPurchaseOrderReceived(ctx context.Context, ev PurchaseOrderReceived, _ events.Meta) error {
+func (m *Module) onPurchaseOrderReceived(ctx context.Context, ev events.PurchaseOrderReceived, _ events.Meta) error {
 	if err := asSystem(ctx); err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/jobs"
 	"github.com/riverqueue/river"
 )
@@ -15,20 +14,11 @@ type purgeArgs struct{}
 // Kind is the River job kind.
 func (purgeArgs) Kind() string { return "identity.purge" }
 
-type purgeWorker struct {
-	river.WorkerDefaults[purgeArgs]
-	m *Module
-}
-
-// Work purges as the system: a job has no caller.
-func (w *purgeWorker) Work(ctx context.Context, _ *river.Job[purgeArgs]) error {
-	ctx = auth.System(ctx)
-	_, err := w.m.Purge(ctx)
-	return err
-}
-
 func (m *Module) registerJobs(j *jobs.Client) {
-	jobs.Register(j, &purgeWorker{m: m})
+	jobs.Handle(j, func(ctx context.Context, _ purgeArgs) error {
+		_, err := m.Purge(ctx)
+		return err
+	})
 	j.Periodic(time.Hour, func() river.JobArgs { return purgeArgs{} },
 		&river.InsertOpts{Queue: Queue, UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}, false)
 }

@@ -3,6 +3,7 @@ package inventory
 import (
 	"time"
 
+	"github.com/banapos/bana/internal/platform/events"
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/uptrace/bun"
 )
@@ -215,15 +216,8 @@ type PurchaseOrderItem struct {
 	UpdatedAt        time.Time `bun:"updated_at" json:"updatedAt" readOnly:"true"`
 }
 
-// PurchaseReceiptLine is one line of a receipt.
-type PurchaseReceiptLine struct {
-	PurchaseOrderItemID id.ID `json:"purchaseOrderItemId"`
-	VariantID           id.ID `json:"variantId"`
-	ItemID              id.ID `json:"itemId" doc:"Stock item that received the goods"`
-	Quantity            int64 `json:"quantity"`
-	UnitCost            int64 `json:"unitCost"`
-	Amount              int64 `json:"amount"`
-}
+// PurchaseReceiptLine is one line of a receipt (the line of the event finance reads).
+type PurchaseReceiptLine = events.PurchaseReceiptLine
 
 // PurchaseOrderReceipt records one delivery received against a purchase order.
 type PurchaseOrderReceipt struct {

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/banapos/bana/internal/app/apptest"
-	"github.com/banapos/bana/internal/inventory"
+	"github.com/banapos/bana/internal/platform/events"
 )
 
 func TestPurchaseOrderReceivingAndFIFO(t *testing.T) {
@@ -82,10 +82,10 @@ func TestPurchaseOrderReceivingAndFIFO(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var evs []inventory.PurchaseOrderReceived
+		var evs []events.PurchaseOrderReceived
 		for rows.Next() {
 			var raw string
-			var ev inventory.PurchaseOrderReceived
+			var ev events.PurchaseOrderReceived
 			if err := rows.Scan(&raw); err != nil {
 				t.Fatal(err)
 			}

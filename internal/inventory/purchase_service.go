@@ -6,36 +6,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/banapos/bana/internal/platform/errs"
+	"github.com/banapos/bana/internal/platform/events"
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/banapos/bana/internal/platform/money"
 )
-
-// PurchaseOrderReceived is published, in the receipt's transaction, each time goods are received
-// against a purchase order: finance records the expense. It is the design document's
-// PURCHASE_ORDER_RECEIVED queue job, delivered as a durable event (docs/decisions/0002).
-type PurchaseOrderReceived struct {
-	OrganizerID     id.ID                 `json:"organizerId"`
-	MerchantID      id.ID                 `json:"merchantId"`
-	PurchaseOrderID id.ID                 `json:"purchaseOrderId"`
-	PurchaseOrder   string                `json:"purchaseOrderCode"`
-	ReceiptID       id.ID                 `json:"receiptId"`
-	VendorID        id.ID                 `json:"vendorId"`
-	LocationID      id.ID                 `json:"locationId"`
-	Amount          int64                 `json:"amount"` // whole VND: the cost of the goods received
-	Currency        string                `json:"currency"`
-	Lines           []PurchaseReceiptLine `json:"lines"`
-	Completed       bool                  `json:"completed"` // the order is now fully received
-	ReceivedAt      time.Time             `json:"receivedAt"`
-}
-
-// EventName implements events.Event.
-func (PurchaseOrderReceived) EventName() string { return "PurchaseOrderReceived" }
-
-// EventVersion implements events.Event.
-func (PurchaseOrderReceived) EventVersion() int { return 1 }
 
 // lockPO loads a live purchase order for a change (locked on PostgreSQL), for a caller who may
 // act for its merchant: another tenant's order is not found.
@@ -231,7 +207,7 @@ func (s *Service) ReceivePurchaseOrder(ctx context.Context, r ReceiveRequest) (*
 		if err := s.st.save(ctx, po); err != nil {
 			return err
 		}
-		_, err = s.events.Publish(ctx, PurchaseOrderReceived{OrganizerID: po.OrganizerID, MerchantID: po.MerchantID, PurchaseOrderID: po.ID,
+		_, err = s.events.Publish(ctx, events.PurchaseOrderReceived{OrganizerID: po.OrganizerID, MerchantID: po.MerchantID, PurchaseOrderID: po.ID,
 			PurchaseOrder: po.Code, ReceiptID: rc.ID, VendorID: po.VendorID, LocationID: loc.ID, Amount: rc.Amount, Currency: po.Currency,
 			Lines: rc.Lines, Completed: next == POCompleted, ReceivedAt: now})
 		return err

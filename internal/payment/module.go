@@ -27,6 +27,7 @@
 package payment
 
 import (
+	"context"
 	"embed"
 	"log/slog"
 	"net/http"
@@ -146,9 +147,9 @@ func (m *Module) Routes(s *api.Server) {
 // Workers registers the scheduler's attempt check, the confirmation of queued notifications and
 // provider refunds.
 func (m *Module) Workers(j *jobs.Client) {
-	jobs.Register(j, &checkWorker{m: m})
-	jobs.Register(j, &confirmWorker{m: m})
-	jobs.Register(j, &refundWorker{m: m})
+	jobs.Handle(j, func(ctx context.Context, a checkArgs) error { return m.checkAttempt(ctx, a.PaymentID) })
+	jobs.Handle(j, func(ctx context.Context, a confirmArgs) error { return m.confirm(ctx, a.NotificationID) })
+	jobs.Handle(j, func(ctx context.Context, a refundArgs) error { return m.runRefund(ctx, a.RefundID) })
 }
 
 // Subscribe has a provider refund follow each of sale's refunds of a provider's payment.

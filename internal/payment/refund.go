@@ -15,18 +15,6 @@ import (
 
 // orderRefunded is sale's OrderRefunded event as payment reads it (the fields it needs; events
 // are matched by name and version, so payment does not import sale).
-type orderRefunded struct {
-	OrganizerID id.ID  `json:"organizerId"`
-	MerchantID  id.ID  `json:"merchantId"`
-	OrderID     id.ID  `json:"orderId"`
-	RefundID    id.ID  `json:"refundId"`
-	PaymentID   id.ID  `json:"paymentId"`
-	Provider    string `json:"provider"`
-	Amount      int64  `json:"amount"`
-}
-
-func (orderRefunded) EventName() string { return "OrderRefunded" }
-func (orderRefunded) EventVersion() int { return 1 }
 
 // refundable says whether a provider gives money back through an API (else a refund is MANUAL).
 func refundable(provider string) bool {
@@ -44,7 +32,7 @@ func ours(provider string) bool {
 // onOrderRefunded follows one of sale's refunds of a provider's payment with the refund at the
 // provider (in the event's transaction: the row and its job, or a MANUAL row for a provider
 // without a refund API). The event bus runs it once per event.
-func (m *Module) onOrderRefunded(ctx context.Context, ev orderRefunded, _ events.Meta) error {
+func (m *Module) onOrderRefunded(ctx context.Context, ev events.OrderRefunded, _ events.Meta) error {
 	if !ours(ev.Provider) {
 		return nil
 	}

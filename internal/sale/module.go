@@ -164,7 +164,7 @@ func (m *Module) Routes(s *api.Server) {
 // Workers registers the expiry of unpaid orders and payment attempts.
 func (m *Module) Workers(j *jobs.Client) {
 	jobs.Register(j, &expireOrderWorker{m: m})
-	jobs.Register(j, &expirePaymentWorker{m: m})
+	jobs.Handle(j, m.expirePaymentJob)
 }
 
 // Subscribe subscribes to nothing yet.

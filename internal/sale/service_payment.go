@@ -420,17 +420,11 @@ type expirePaymentArgs struct {
 
 func (expirePaymentArgs) Kind() string { return "sale.payment-expiry" }
 
-type expirePaymentWorker struct {
-	river.WorkerDefaults[expirePaymentArgs]
-	m *Module
-}
-
-// Work expires a payment attempt still pending at its expiry.
-func (w *expirePaymentWorker) Work(ctx context.Context, j *river.Job[expirePaymentArgs]) error {
-	ctx = auth.System(ctx) // a job acts for no caller: it says it is the system
-	expired, err := w.m.expirePayment(ctx, j.Args.PaymentID, w.m.now())
+// expirePaymentJob expires a payment attempt still pending at its expiry.
+func (m *Module) expirePaymentJob(ctx context.Context, a expirePaymentArgs) error {
+	expired, err := m.expirePayment(ctx, a.PaymentID, m.now())
 	if expired {
-		w.m.log.InfoContext(ctx, "payment attempt expired", "payment", j.Args.PaymentID)
+		m.log.InfoContext(ctx, "payment attempt expired", "payment", a.PaymentID)
 	}
 	return err
 }

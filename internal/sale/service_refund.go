@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/banapos/bana/internal/platform/errs"
+	"github.com/banapos/bana/internal/platform/events"
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/banapos/bana/internal/platform/query"
 )
@@ -25,27 +25,6 @@ type RefundLineRequest struct {
 	ItemID   id.ID `json:"itemId"`
 	Quantity int64 `json:"quantity" minimum:"1" maximum:"9999"`
 }
-
-// OrderRefunded is published when money is refunded, for finance.
-type OrderRefunded struct {
-	OrganizerID id.ID     `json:"organizerId"`
-	MerchantID  id.ID     `json:"merchantId"`
-	OrderID     id.ID     `json:"orderId"`
-	RefundID    id.ID     `json:"refundId"`
-	PaymentID   id.ID     `json:"paymentId"`
-	Provider    string    `json:"provider"`
-	Method      string    `json:"method"`
-	Amount      int64     `json:"amount"`
-	Tax         int64     `json:"tax"`
-	Currency    string    `json:"currency"`
-	RefundedAt  time.Time `json:"refundedAt"`
-}
-
-// EventName implements events.Event.
-func (OrderRefunded) EventName() string { return "OrderRefunded" }
-
-// EventVersion implements events.Event.
-func (OrderRefunded) EventVersion() int { return 1 }
 
 // RefundAmount prorates a line's total and tax for q of its n units, exactly: the last unit
 // refunded takes what the earlier partial refunds left, so a line refunded in parts adds up to
@@ -165,7 +144,7 @@ func (m *Module) Refund(ctx context.Context, orderID id.ID, r RefundRequest) (*O
 		if o.RefundedTotal >= o.PaidTotal {
 			o.Status = Refunded
 		}
-		_, err = m.events.Publish(ctx, OrderRefunded{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, OrderID: o.ID, RefundID: ref.ID,
+		_, err = m.events.Publish(ctx, events.OrderRefunded{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, OrderID: o.ID, RefundID: ref.ID,
 			PaymentID: pay.ID, Provider: pay.Provider, Method: pay.Method, Amount: amount, Tax: tax, Currency: o.Currency, RefundedAt: ref.CreatedAt})
 		if err != nil {
 			return err

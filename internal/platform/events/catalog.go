@@ -12,6 +12,9 @@ import (
 //	CommerceInitialized  commerce  -> finance   (create the merchant's default Cash wallet)
 //	PaymentSuccess       sale      -> finance, webhook (record an INCOME transaction; tell merchants)
 //	OrderChanged         sale      -> webhook   (tell merchants' endpoints of an order's steps)
+//	OrderRefunded        sale      -> finance, payment, webhook (reverse the INCOME; refund at
+//	                                  the provider; tell merchants)
+//	PurchaseOrderReceived inventory -> finance  (record the EXPENSE of goods received)
 
 // SellerRegistered is published by identity when a seller signs up.
 type SellerRegistered struct {
@@ -86,3 +89,58 @@ func (OrderChanged) EventName() string { return "OrderChanged" }
 
 // EventVersion implements Event.
 func (OrderChanged) EventVersion() int { return 1 }
+
+// OrderRefunded is published by sale when money is refunded against one payment of an order.
+type OrderRefunded struct {
+	OrganizerID id.ID     `json:"organizerId"`
+	MerchantID  id.ID     `json:"merchantId"`
+	OrderID     id.ID     `json:"orderId"`
+	RefundID    id.ID     `json:"refundId"`
+	PaymentID   id.ID     `json:"paymentId"`
+	Provider    string    `json:"provider"`
+	Method      string    `json:"method"`
+	Amount      int64     `json:"amount"` // minor units (whole VND)
+	Tax         int64     `json:"tax"`
+	Currency    string    `json:"currency"`
+	RefundedAt  time.Time `json:"refundedAt"`
+}
+
+// EventName implements Event.
+func (OrderRefunded) EventName() string { return "OrderRefunded" }
+
+// EventVersion implements Event.
+func (OrderRefunded) EventVersion() int { return 1 }
+
+// PurchaseOrderReceived is published by inventory, in the receipt's transaction, each time goods
+// are received against a purchase order: finance records the expense. It is the design
+// document's PURCHASE_ORDER_RECEIVED queue job, delivered as a durable event (docs/decisions/0002).
+type PurchaseOrderReceived struct {
+	OrganizerID     id.ID                 `json:"organizerId"`
+	MerchantID      id.ID                 `json:"merchantId"`
+	PurchaseOrderID id.ID                 `json:"purchaseOrderId"`
+	PurchaseOrder   string                `json:"purchaseOrderCode"`
+	ReceiptID       id.ID                 `json:"receiptId"`
+	VendorID        id.ID                 `json:"vendorId"`
+	LocationID      id.ID                 `json:"locationId"`
+	Amount          int64                 `json:"amount"` // whole VND: the cost of the goods received
+	Currency        string                `json:"currency"`
+	Lines           []PurchaseReceiptLine `json:"lines"`
+	Completed       bool                  `json:"completed"` // the order is now fully received
+	ReceivedAt      time.Time             `json:"receivedAt"`
+}
+
+// PurchaseReceiptLine is one line of goods received: a purchase order's item into a stock item.
+type PurchaseReceiptLine struct {
+	PurchaseOrderItemID id.ID `json:"purchaseOrderItemId"`
+	VariantID           id.ID `json:"variantId"`
+	ItemID              id.ID `json:"itemId" doc:"Stock item that received the goods"`
+	Quantity            int64 `json:"quantity"`
+	UnitCost            int64 `json:"unitCost"`
+	Amount              int64 `json:"amount"`
+}
+
+// EventName implements Event.
+func (PurchaseOrderReceived) EventName() string { return "PurchaseOrderReceived" }
+
+// EventVersion implements Event.
+func (PurchaseOrderReceived) EventVersion() int { return 1 }

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/db"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -117,6 +118,15 @@ func (c *Client) Queues() []string {
 // Register adds a worker for jobs of type A. Call before Start.
 func Register[A river.JobArgs](c *Client, w river.Worker[A]) {
 	river.AddWorker(c.workers, w)
+}
+
+// Handle adds the worker for jobs of type A that only calls fn with the job's arguments, as the
+// system: a job acts for no caller (auth.System). A worker that needs more of River (a timeout
+// of its own, snoozing on the module's clock) implements river.Worker and is Registered.
+func Handle[A river.JobArgs](c *Client, fn func(ctx context.Context, args A) error) {
+	river.AddWorker(c.workers, river.WorkFunc(func(ctx context.Context, j *river.Job[A]) error {
+		return fn(auth.System(ctx), j.Args)
+	}))
 }
 
 // Periodic adds a job inserted every interval (leader-elected: once across processes).
