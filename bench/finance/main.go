@@ -32,7 +32,6 @@ import (
 	"net/url"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -89,29 +88,15 @@ func main() {
 		}
 	}
 
-	var results []result
-	if o.sqlite {
-		rs, err := runTarget(ctx, o, "sqlite", "")
-		if err != nil {
-			log.Fatalf("sqlite: %v", err)
-		}
-		results = append(results, rs...)
+	perTarget, tps, pgbenchErr, err := benchkit.RunTargets(ctx, benchkit.Targets{SQLite: o.sqlite, PgURL: o.pgURL,
+		Pgbench: o.pgbench, Clients: o.clients, Duration: o.duration},
+		func(target, pgURL string) ([]result, error) { return runTarget(ctx, o, target, pgURL) })
+	if err != nil {
+		log.Fatal(err)
 	}
-	var tps []float64
-	var pgbenchErr error
-	if o.pgURL != "" {
-		var err error
-		tps, pgbenchErr, err = benchkit.AroundPgbench(
-			func() (*benchkit.Pgbench, error) { return newPgbench(ctx, o) },
-			func(pb *benchkit.Pgbench) (float64, error) { return runPgbench(ctx, o, pb) },
-			func() error {
-				rs, err := runTarget(ctx, o, "postgres", o.pgURL)
-				results = append(results, rs...)
-				return err
-			})
-		if err != nil {
-			log.Fatalf("postgres: %v", err)
-		}
+	var results []result
+	for _, rs := range perTarget {
+		results = append(results, rs...)
 	}
 	report := render(o, results, tps, pgbenchErr)
 	fmt.Print(report)
@@ -350,19 +335,6 @@ func waitFor(limit time.Duration, cond func() (bool, error)) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// newPgbench makes pgbench's TPC-B data set (scale 10) in a scratch database of the same server.
-func newPgbench(ctx context.Context, o options) (*benchkit.Pgbench, error) {
-	log.Printf("pgbench: init -s 10")
-	return benchkit.NewPgbench(ctx, o.pgbench, o.pgURL, "bana_bench_pgbench_", 10)
-}
-
-// runPgbench runs TPC-B with as many clients as the load for as long.
-func runPgbench(ctx context.Context, o options, pb *benchkit.Pgbench) (float64, error) {
-	secs := strconv.Itoa(int(o.duration.Seconds()))
-	log.Printf("pgbench: -c %d -j 2 -T %s -n", o.clients, secs)
-	return pb.Run(ctx, "-c", strconv.Itoa(o.clients), "-j", "2", "-T", secs, "-n")
 }
 
 func render(o options, rs []result, tpss []float64, pgErr error) string {
