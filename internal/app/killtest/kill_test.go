@@ -43,7 +43,8 @@ const (
 const (
 	tmnCode    = "BANAKILL"
 	hashSecret = "kill-test-vnpay-hash-secret-0123456789"
-	password   = "kill-test-owner-password-2026"
+	password   = "kill-test-owner-password-2026" // the owner's and the admin's
+	adminEmail = "ops@kill.test"
 )
 
 // rescueAfter is the server's APP_ENV_JOBS_RESCUE_AFTER.
@@ -103,7 +104,8 @@ type run struct {
 	lives int // servers started so far
 
 	merchant, variant string
-	token             string
+	token             string // the café owner's
+	admin             string // a SUPER_ADMIN's
 
 	ipns []*ipn
 	mu   sync.Mutex // guards every ipn's fields below path, and problems
@@ -212,16 +214,16 @@ func (r *run) prepare() {
 		t.Fatalf("bana seed demo answered %q: %v", out, err)
 	}
 	r.merchant, r.variant = demo.MerchantID, demo.Catalog.Variants["BM-THIT"]
+	// An operator, to watch the finance queue through the jobs API.
+	admin := exec.Command(r.bin, "users", "create-admin", "--email", adminEmail)
+	admin.Dir, admin.Env, admin.Stdin = r.dir, r.environ(), strings.NewReader(password+"\n")
+	if out, err := admin.CombinedOutput(); err != nil {
+		t.Fatalf("bana users create-admin: %v\n%s", err, out)
+	}
 
 	r.start()
-	var signIn struct {
-		Token string `json:"token"`
-	}
-	r.must("POST", "/auth/sign-in", map[string]any{"identifier": demo.OwnerEmail, "password": password}, &signIn)
-	if signIn.Token == "" {
-		t.Fatal("sign-in answered no token")
-	}
-	r.token = signIn.Token
+	r.token = r.signIn(demo.OwnerEmail)
+	r.admin = r.signIn(adminEmail)
 	settings, _ := json.Marshal(map[string]any{"enabled": true, "tmnCode": tmnCode, "hashSecret": hashSecret,
 		"paymentUrl": "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html", "apiUrl": "https://sandbox.vnpayment.vn/merchant_webapi/api/transaction",
 		"returnUrl": "https://pos.example/return"})
@@ -306,6 +308,7 @@ func (r *run) load() {
 			r.start()
 		}
 		list := r.pending()
+		pending := len(list)
 		if life > 0 {
 			list = append(list, r.sample(replays)...)
 		}
@@ -314,9 +317,12 @@ func (r *run) load() {
 		if life < kills {
 			killAfter = 1 + r.rng.Intn(max(1, len(list)/2))
 		}
-		answered, killed := r.deliver(list, killAfter)
-		t.Logf("life %d: %d deliveries, %d answered, %s", r.lives, len(list), answered, map[bool]string{
-			true: fmt.Sprintf("killed after answer %d", killAfter), false: "not killed"}[killed])
+		answered, lost, killed := r.deliver(list, killAfter)
+		how := "not killed"
+		if killed {
+			how = fmt.Sprintf("killed at answer %d, %d deliveries in flight or after lost", killAfter, lost)
+		}
+		t.Logf("life %d: %d deliveries (%d replays), %d answered, %s", r.lives, len(list), len(list)-pending, answered, how)
 		if life < kills && !killed {
 			// Every delivery was answered before the count was reached: kill it idle.
 			r.kill()
@@ -379,8 +385,8 @@ func (r *run) sample(n int) []int {
 // deliver sends the IPNs of list from the clients, each taking the next one; with killAfter > 0
 // the server is killed (SIGKILL) as the killAfter-th answer arrives, while the other clients'
 // deliveries are in flight, and the clients stop.
-func (r *run) deliver(list []int, killAfter int) (answered int, killed bool) {
-	var next, got atomic.Int64
+func (r *run) deliver(list []int, killAfter int) (answered, lost int, killed bool) {
+	var next, got, failed atomic.Int64
 	var dead atomic.Bool
 	var wg sync.WaitGroup
 	for range clients {
@@ -399,7 +405,9 @@ func (r *run) deliver(list []int, killAfter int) (answered int, killed bool) {
 				r.mu.Unlock()
 				code, err := r.sendIPN(in)
 				r.record(in, before, code, err)
-				if err == nil && got.Add(1) == int64(killAfter) {
+				if err != nil {
+					failed.Add(1)
+				} else if got.Add(1) == int64(killAfter) {
 					dead.Store(true)
 					r.kill()
 				}
@@ -407,7 +415,7 @@ func (r *run) deliver(list []int, killAfter int) (answered int, killed bool) {
 		}()
 	}
 	wg.Wait()
-	return int(got.Load()), dead.Load()
+	return int(got.Load()), int(failed.Load()), dead.Load()
 }
 
 // sendIPN sends one IPN as VNPAY does: a GET without credentials.
@@ -512,18 +520,33 @@ func (r *run) check() {
 		t.Errorf("%d notifications APPLIED, want one per order (%d)", applied.Count, orders)
 	}
 
-	// Finance: exactly one INCOME per payment, waiting for the worker.
+	// Finance: wait until the worker has posted an income for every order and has nothing left
+	// to do (the handlers the kills interrupted are rescued and run again), then count.
 	var postings []posting
+	var busy []job
 	deadline := time.Now().Add(3 * time.Minute)
 	start := time.Now()
 	for {
-		postings = r.incomes()
-		if len(postings) >= orders || time.Now().After(deadline) {
+		postings, busy = r.incomes(), r.unfinished()
+		if len(postings) >= orders && len(busy) == 0 || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(250 * time.Millisecond) // polling the condition: the worker runs in the server
 	}
-	t.Logf("the finance worker had posted %d incomes %s after the load ended", len(postings), time.Since(start).Round(time.Millisecond))
+	t.Logf("the finance worker had posted %d incomes and finished its jobs %s after the load ended", len(postings), time.Since(start).Round(time.Millisecond))
+	if len(busy) > 0 {
+		t.Errorf("3 minutes after the load, %d finance jobs are still unfinished: %+v", len(busy), busy[:min(10, len(busy))])
+	}
+	if gone := r.financeJobs("discarded"); len(gone) > 0 {
+		t.Errorf("%d finance jobs were discarded (their handler failed every attempt): %+v", len(gone), gone[:min(10, len(gone))])
+	}
+	again := 0
+	for _, j := range r.financeJobs("completed") {
+		if j.Attempt > 1 {
+			again++
+		}
+	}
+	t.Logf("%d finance handlers ran more than once (interrupted by a kill, or retried)", again)
 	seen := map[string]int{}
 	var sum int64
 	for _, p := range postings {
@@ -597,6 +620,45 @@ func (r *run) check() {
 	}
 }
 
+// signIn signs a user in through the API and returns the bearer token.
+func (r *run) signIn(email string) string {
+	r.t.Helper()
+	var out struct {
+		Token string `json:"token"`
+	}
+	r.must("POST", "/auth/sign-in", map[string]any{"identifier": email, "password": password}, &out)
+	if out.Token == "" {
+		r.t.Fatalf("sign-in of %s answered no token", email)
+	}
+	return out.Token
+}
+
+// job is the part of a background job the test reads.
+type job struct {
+	ID      string   `json:"id"`
+	Kind    string   `json:"kind"`
+	State   string   `json:"state"`
+	Attempt int      `json:"attempt"`
+	Errors  []string `json:"errors"`
+}
+
+// financeJobs lists the finance queue's jobs in a state, as the admin.
+func (r *run) financeJobs(state string) []job {
+	r.t.Helper()
+	var out []job
+	r.mustAs(r.admin, "GET", "/jobs?queue=finance&limit=1000&state="+state, nil, &out)
+	return out
+}
+
+// unfinished lists the finance queue's jobs not finished yet.
+func (r *run) unfinished() []job {
+	var out []job
+	for _, st := range []string{"available", "pending", "running", "retryable", "scheduled"} {
+		out = append(out, r.financeJobs(st)...)
+	}
+	return out
+}
+
 // posting is the part of a finance transaction the test reads.
 type posting struct {
 	ID          string `json:"id"`
@@ -633,8 +695,14 @@ func (r *run) environ() []string {
 // must is call, failing the test on an error; it returns the answer's body.
 func (r *run) must(method, path string, body, out any) string {
 	r.t.Helper()
+	return r.mustAs(r.token, method, path, body, out)
+}
+
+// mustAs is must with the bearer token of another user.
+func (r *run) mustAs(token, method, path string, body, out any) string {
+	r.t.Helper()
 	var raw json.RawMessage
-	if err := r.call(method, path, body, &raw); err != nil {
+	if err := r.callAs(token, method, path, body, &raw); err != nil {
 		r.t.Fatal(err)
 	}
 	if out != nil {
@@ -647,6 +715,11 @@ func (r *run) must(method, path string, body, out any) string {
 
 // call sends an API request as the owner (once signed in) and decodes a 2xx answer into out.
 func (r *run) call(method, path string, body, out any) error {
+	return r.callAs(r.token, method, path, body, out)
+}
+
+// callAs is call with a bearer token (none when empty).
+func (r *run) callAs(token, method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -662,8 +735,8 @@ func (r *run) call(method, path string, body, out any) error {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if r.token != "" {
-		req.Header.Set("Authorization", "Bearer "+r.token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := r.hc.Do(req)
 	if err != nil {
