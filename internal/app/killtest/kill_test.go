@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -320,7 +322,7 @@ func (r *run) load() {
 		answered, lost, killed := r.deliver(list, killAfter)
 		how := "not killed"
 		if killed {
-			how = fmt.Sprintf("killed at answer %d, %d deliveries in flight or after lost", killAfter, lost)
+			how = fmt.Sprintf("killed at answer %d, %d deliveries got no answer", killAfter, lost)
 		}
 		t.Logf("life %d: %d deliveries (%d replays), %d answered, %s", r.lives, len(list), len(list)-pending, answered, how)
 		if life < kills && !killed {
@@ -443,7 +445,12 @@ func (r *run) sendIPN(in *ipn) (string, error) {
 func (r *run) record(in *ipn, before int, code string, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err != nil {
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		// Sent after the kill: the server never saw it.
+		in.sends--
+		return
+	case err != nil:
 		in.lost++
 		return
 	}
