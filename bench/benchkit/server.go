@@ -172,6 +172,26 @@ func (s *Server) stop() error {
 	return nil
 }
 
+// Kill ends the server at once with SIGKILL, as a crash or `kill -9` would: no shutdown code
+// runs. It returns once the process has exited. Like Stop, only the first of Stop and Kill acts;
+// a later Stop returns what Kill returned.
+func (s *Server) Kill() error {
+	s.stopOnce.Do(func() {
+		defer s.log.Close()
+		select {
+		case <-s.done:
+			s.stopErr = fmt.Errorf("server had already exited: %v; its log:\n%s", s.err, s.LogTail(30))
+			return
+		default:
+		}
+		if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			s.stopErr = err
+		}
+		<-s.done
+	})
+	return s.stopErr
+}
+
 // LogTail returns the last n lines the server wrote.
 func (s *Server) LogTail(n int) string {
 	b, err := os.ReadFile(s.log.Name())

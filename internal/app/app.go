@@ -117,7 +117,7 @@ func NewWithClock(ctx context.Context, c *config.Config, log *slog.Logger, clk c
 	})
 	a.Server.AddCheck(api.Check{Name: "database", Ping: d.Ping})
 
-	a.Jobs = jobs.New(d, jobs.Options{Logger: log, ID: c.AppName + "-" + fmt.Sprint(c.Snowflake.WorkerID)})
+	a.Jobs = jobs.New(d, jobs.Options{Logger: log, ID: c.AppName + "-" + fmt.Sprint(c.Snowflake.WorkerID), RescueAfter: c.Jobs.RescueAfter})
 	a.Jobs.Routes(a.Server)
 	a.Events = events.New(d, a.Jobs, a.IDs, log)
 	a.Events.Routes(a.Server)

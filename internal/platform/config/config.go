@@ -33,6 +33,7 @@ type Config struct {
 	Services  Services
 	Sale      Sale
 	Webhook   Webhook
+	Jobs      Jobs
 	Log       Log
 	Modules   []string // APP_ENV_SERVICES: the modules this process serves; empty means all
 }
@@ -171,6 +172,15 @@ type Webhook struct {
 	DisableAfter time.Duration
 }
 
+// Jobs configures the job queue (River).
+type Jobs struct {
+	// RescueAfter is how long a job may stay running before it is taken for lost (its process
+	// killed) and run again (APP_ENV_JOBS_RESCUE_AFTER, a Go duration, default 6m, at least 1s);
+	// a job still running at five sixths of it is cancelled. Keep it above the longest job (a
+	// webhook delivery: APP_ENV_WEBHOOK_TIMEOUT).
+	RescueAfter time.Duration
+}
+
 // Log configures slog.
 type Log struct {
 	Level  string // debug, info, warn, error
@@ -297,6 +307,9 @@ func FromLookup(get Lookup) (*Config, error) {
 			Timeout:      p.duration("APP_ENV_WEBHOOK_TIMEOUT", 15*time.Second),
 			DisableAfter: p.duration("APP_ENV_WEBHOOK_DISABLE_AFTER", 24*time.Hour),
 		},
+		Jobs: Jobs{
+			RescueAfter: p.duration("APP_ENV_JOBS_RESCUE_AFTER", 6*time.Minute),
+		},
 		Log: Log{
 			Level:  p.oneOf("APP_ENV_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 			Format: p.oneOf("APP_ENV_LOG_FORMAT", "text", "text", "json"),
@@ -305,6 +318,9 @@ func FromLookup(get Lookup) (*Config, error) {
 	}
 	if !strings.HasPrefix(c.Server.BasePath, "/") || (len(c.Server.BasePath) > 1 && strings.HasSuffix(c.Server.BasePath, "/")) {
 		p.fail("APP_ENV_SERVER_BASE_PATH", c.Server.BasePath, "must start with / and not end with /")
+	}
+	if c.Jobs.RescueAfter < time.Second {
+		p.fail("APP_ENV_JOBS_RESCUE_AFTER", c.Jobs.RescueAfter.String(), "must be at least 1s")
 	}
 	if c.Env == "production" {
 		if len(c.Secret) < 32 {

@@ -18,7 +18,8 @@ func TestDefaultsAreTheEmbeddedMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Postgres.Enabled() || c.Redis.Cache.Enabled() || c.Server.Port != 8080 || c.Server.BasePath != "/api" ||
-		c.JWT.ExpiresIn != time.Hour || c.Snowflake.Epoch != 1704067200000 || c.DataDir != "data" || c.Sale.OrderExpiry != 15*time.Minute {
+		c.JWT.ExpiresIn != time.Hour || c.Snowflake.Epoch != 1704067200000 || c.DataDir != "data" || c.Sale.OrderExpiry != 15*time.Minute ||
+		c.Jobs.RescueAfter != 6*time.Minute {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -34,6 +35,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"APP_ENV_SERVER_BASE_PATH":     "api/",
 		"APP_ENV_MINIO_USE_SSL":        "maybe",
 		"APP_ENV_SALE_ORDER_EXPIRY":    "15",
+		"APP_ENV_JOBS_RESCUE_AFTER":    "500ms",
 	}
 	for k, v := range cases {
 		_, err := from(map[string]string{k: v})

@@ -49,6 +49,10 @@ type Options struct {
 	// RetryPolicy decides the wait before a failed job's next attempt (default: River's
 	// exponential backoff, attempt^4 seconds with jitter).
 	RetryPolicy river.ClientRetryPolicy
+	// RescueAfter is how long a job may stay running before River takes it for lost (the
+	// process working it was killed) and makes it available again (default 6 minutes). A job
+	// is cancelled at five sixths of it, so that a live one is not rescued.
+	RescueAfter time.Duration
 }
 
 // Client inserts and works jobs.
@@ -83,6 +87,9 @@ func New(d *db.DB, o Options) *Client {
 	}
 	if o.FetchPollInterval == 0 {
 		o.FetchPollInterval = 200 * time.Millisecond
+	}
+	if o.RescueAfter == 0 {
+		o.RescueAfter = 6 * time.Minute
 	}
 	return &Client{db: d, log: o.Logger, opts: o, workers: river.NewWorkers(),
 		queues: map[string]bool{QueueDefault: true, QueueEvents: true}}
@@ -141,8 +148,8 @@ func (c *Client) config(work bool) *river.Config {
 		MaxAttempts:                 c.opts.MaxAttempts,
 		DiscardedJobRetentionPeriod: 30 * 24 * time.Hour,
 		CompletedJobRetentionPeriod: 24 * time.Hour,
-		JobTimeout:                  5 * time.Minute,
-		RescueStuckJobsAfter:        6 * time.Minute,
+		JobTimeout:                  c.opts.RescueAfter * 5 / 6,
+		RescueStuckJobsAfter:        c.opts.RescueAfter,
 		FetchPollInterval:           c.opts.FetchPollInterval,
 		FetchCooldown:               min(c.opts.FetchPollInterval, 10*time.Millisecond),
 		ID:                          c.opts.ID,
