@@ -272,12 +272,20 @@ func (c *compiler) fieldNames() string {
 // (IGNIS's shorthand for in), or an operator object.
 func (c *compiler) field(f Field, v any, at string) (string, error) {
 	col := quoteIdent(f.Column)
+	return operatorsOf(v, at, f.Kind != JSON && f.Kind != Array, func(op string, v any, at string) (string, error) {
+		return c.op(f, col, op, v, at)
+	})
+}
+
+// operatorsOf compiles the condition v puts on one operand with one: a plain value is eq, an array
+// is in (when listIsIn; else eq of the array), an object is its operators, ANDed in name order.
+func operatorsOf(v any, at string, listIsIn bool, one func(op string, v any, at string) (string, error)) (string, error) {
 	ops, isObj := v.(map[string]any)
 	if !isObj {
-		if list, ok := v.([]any); ok && f.Kind != JSON && f.Kind != Array {
-			return c.op(f, col, "in", list, at)
+		if _, ok := v.([]any); ok && listIsIn {
+			return one("in", v, at)
 		}
-		return c.op(f, col, "eq", v, at)
+		return one("eq", v, at)
 	}
 	if len(ops) == 0 {
 		return "", errs.Field(at, "needs an operator ("+strings.Join(operators, ", ")+")", v)
@@ -289,7 +297,7 @@ func (c *compiler) field(f Field, v any, at string) (string, error) {
 	sort.Strings(names)
 	var cs conditions
 	for _, op := range names {
-		s, err := c.op(f, col, op, ops[op], at+"."+op)
+		s, err := one(op, ops[op], at+"."+op)
 		if err != nil {
 			return "", err
 		}

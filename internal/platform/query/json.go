@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 
 	"github.com/banapos/bana/internal/platform/db"
@@ -149,30 +148,9 @@ func pathOrder(d db.Dialect, col string, path []string) string {
 
 // pathField compiles the condition on a path into a JSON field.
 func (c *compiler) pathField(f Field, path []string, v any, at string) (string, error) {
-	ops, isObj := v.(map[string]any)
-	if !isObj {
-		if _, ok := v.([]any); ok {
-			return c.pathOp(f, path, "in", v, at)
-		}
-		return c.pathOp(f, path, "eq", v, at)
-	}
-	if len(ops) == 0 {
-		return "", errs.Field(at, "needs an operator ("+strings.Join(operators, ", ")+")", v)
-	}
-	names := make([]string, 0, len(ops))
-	for k := range ops {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	var cs conditions
-	for _, op := range names {
-		s, err := c.pathOp(f, path, op, ops[op], at+"."+op)
-		if err != nil {
-			return "", err
-		}
-		cs.add(s)
-	}
-	return cs.and(), nil
+	return operatorsOf(v, at, true, func(op string, v any, at string) (string, error) {
+		return c.pathOp(f, path, op, v, at)
+	})
 }
 
 // pathOp compiles one operator on the value at path: as text or as a number, after the value
