@@ -17,7 +17,7 @@ type commerceWiring struct {
 // it through narrow interfaces of their own (VariantsForQuote, Merchant); it subscribes to
 // SellerRegistered and publishes CommerceInitialized and ProductChanged.
 func (a *App) buildCommerce() (module.Module, error) {
-	a.Commerce = commerce.New(commerce.Deps{DB: a.DB, IDs: a.IDs, Clock: a.Clock, Events: a.Events, Tokens: a.Tokens, Log: a.Log})
+	a.Commerce = commerce.New(commerce.Deps{Platform: a.Platform()})
 	// Employees may only be placed at merchants of their own organizer.
 	a.Identity.UseMerchants(a.Commerce)
 	a.Server.Auth.Revoked = revocations{identity: a.Identity, commerce: a.Commerce}

@@ -23,7 +23,7 @@ type paymentWiring struct {
 // sealed provider settings) and commerce (whose merchant an id is), and registers its providers
 // with sale.
 func (a *App) buildPayment() (module.Module, error) {
-	a.Payment = payment.New(payment.Deps{DB: a.DB, IDs: a.IDs, Clock: a.Clock, Log: a.Log, Jobs: a.Jobs, Events: a.Events, Idem: a.Idem,
+	a.Payment = payment.New(payment.Deps{Platform: a.Platform(),
 		Sale: paymentSale{a.Sale}, Credentials: paymentCredentials{a.Configuration}, Merchants: paymentMerchants{a.Commerce}})
 	for _, p := range a.Payment.Providers() {
 		a.Sale.AddProvider(saleProvider{p})

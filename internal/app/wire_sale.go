@@ -20,7 +20,7 @@ type saleWiring struct {
 
 // buildSale builds sale over commerce (menu), pricing (quotes) and inventory (reservations).
 func (a *App) buildSale() (module.Module, error) {
-	a.Sale = sale.New(sale.Deps{DB: a.DB, IDs: a.IDs, Clock: a.Clock, Log: a.Log, Jobs: a.Jobs, Events: a.Events, Live: a.Live, Idem: a.Idem,
+	a.Sale = sale.New(sale.Deps{Platform: a.Platform(),
 		Catalog: saleCatalog{a.Commerce}, Pricer: salePricer{a.Pricing}, Stock: saleStock{a.Inventory.Service()},
 		Expiry: a.Cfg.Sale.OrderExpiry})
 	return a.Sale, nil

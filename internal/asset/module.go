@@ -91,9 +91,7 @@ type Module struct {
 
 // New builds the module over its backends.
 func New(d Deps) (*Module, error) {
-	if d.Log == nil {
-		d.Log = slog.Default()
-	}
+	d.Platform = d.Platform.OrDefaults()
 	if d.Keys == nil {
 		return nil, fmt.Errorf("asset: a keyring is needed to seal the link signing key")
 	}
@@ -118,7 +116,7 @@ func New(d Deps) (*Module, error) {
 			return nil, err
 		}
 	}
-	m := &Module{db: d.DB, ids: d.IDs, clock: clock.Or(d.Clock), log: d.Log, jobs: d.Jobs, storage: d.Storage,
+	m := &Module{db: d.DB, ids: d.IDs, clock: d.Clock, log: d.Log, jobs: d.Jobs, storage: d.Storage,
 		resources: d.Resources, limits: d.Limits.withDefaults(), basePath: basePath, deletions: d.Deletions,
 		store: &store{db: d.DB}}
 	m.signer = &signer{store: m.store, keys: d.Keys, clock: m.clock}

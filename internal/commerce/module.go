@@ -25,6 +25,7 @@ import (
 	"github.com/banapos/bana/internal/platform/events"
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/banapos/bana/internal/platform/jobs"
+	"github.com/banapos/bana/internal/platform/module"
 	"github.com/banapos/bana/internal/platform/query"
 
 	_ "time/tzdata" // merchants' time zones must load on hosts without a zoneinfo database
@@ -58,12 +59,7 @@ const (
 
 // Deps are what the module needs of the platform.
 type Deps struct {
-	DB     *db.DB
-	IDs    *id.Generator
-	Clock  clock.Clock // the wall clock when nil
-	Events *events.Bus
-	Tokens *auth.Tokens // signs device tokens
-	Log    *slog.Logger
+	module.Platform
 }
 
 // Module is the commerce module.
@@ -97,10 +93,8 @@ type Module struct {
 // New builds the module: its tables, the hooks that keep the catalog's rules on every write
 // (whoever makes it: the CRUD routes or the module's own code), and their relations.
 func New(d Deps) *Module {
-	if d.Log == nil {
-		d.Log = slog.Default()
-	}
-	m := &Module{db: d.DB, ids: d.IDs, clock: clock.Or(d.Clock), bus: d.Events, tokens: d.Tokens, log: d.Log,
+	d.Platform = d.Platform.OrDefaults()
+	m := &Module{db: d.DB, ids: d.IDs, clock: d.Clock, bus: d.Events, tokens: d.Tokens, log: d.Log,
 		catalog: newCatalogCache(4096)}
 	tenant := query.Tenant{Organizer: "organizerId", Merchant: "merchantId"}
 	// A row of a merchant stays in its merchant: merchantId (and the parent ids below) are read-only

@@ -82,13 +82,8 @@ type Module struct {
 // New builds the module: its tables and the hooks that keep a wallet's routes and money right
 // on every write, whoever makes it.
 func New(d Deps) *Module {
-	if d.Log == nil {
-		d.Log = slog.Default()
-	}
-	if d.Idem == nil {
-		d.Idem = idempotency.New(d.DB, nil)
-	}
-	clk := clock.Or(d.Clock)
+	d.Platform = d.Platform.OrDefaults()
+	clk := d.Clock
 	m := &Module{db: d.DB, ids: d.IDs, clock: clk, log: d.Log, idem: d.Idem, shifts: d.Shifts,
 		st: &store{db: d.DB, ids: d.IDs, clock: clk}}
 	tenant := query.Tenant{Organizer: "organizerId", Merchant: "merchantId"}

@@ -78,13 +78,8 @@ type Module struct {
 
 // New builds the module.
 func New(d Deps) *Module {
-	if d.Log == nil {
-		d.Log = slog.Default()
-	}
-	if d.Idem == nil {
-		d.Idem = idempotency.New(d.DB, nil)
-	}
-	clk := clock.Or(d.Clock)
+	d.Platform = d.Platform.OrDefaults()
+	clk := d.Clock
 	m := &Module{idem: d.Idem, log: d.Log, clock: clk,
 		svc: &Service{db: d.DB, ids: d.IDs, st: &store{db: d.DB, ids: d.IDs, clock: clk}, jobs: d.Jobs, events: d.Events, clock: clk,
 			catalog: d.Catalog}}

@@ -41,6 +41,7 @@ import (
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/banapos/bana/internal/platform/idempotency"
 	"github.com/banapos/bana/internal/platform/jobs"
+	"github.com/banapos/bana/internal/platform/module"
 	"github.com/banapos/bana/internal/platform/query"
 )
 
@@ -65,14 +66,7 @@ const (
 
 // Deps are what the module is built from.
 type Deps struct {
-	DB     *db.DB
-	IDs    *id.Generator
-	Clock  clock.Clock
-	Log    *slog.Logger
-	Jobs   *jobs.Client
-	Events *events.Bus
-	Idem   *idempotency.Store
-
+	module.Platform
 	Sale        Sale
 	Credentials Credentials
 	Merchants   Merchants
@@ -105,16 +99,14 @@ type Module struct {
 
 // New builds the module.
 func New(d Deps) *Module {
-	if d.Log == nil {
-		d.Log = slog.Default()
-	}
+	d.Platform = d.Platform.OrDefaults()
 	if d.HTTP == nil {
 		d.HTTP = &http.Client{Timeout: 15 * time.Second}
 	}
 	if d.CheckBefore == 0 {
 		d.CheckBefore = time.Minute
 	}
-	m := &Module{db: d.DB, ids: d.IDs, clock: clock.Or(d.Clock), log: d.Log, jobs: d.Jobs, events: d.Events, idem: d.Idem,
+	m := &Module{db: d.DB, ids: d.IDs, clock: d.Clock, log: d.Log, jobs: d.Jobs, events: d.Events, idem: d.Idem,
 		sale: d.Sale, creds: d.Credentials, merchants: d.Merchants, http: d.HTTP, checkBefore: d.CheckBefore}
 	tenant := query.Tenant{Organizer: "organizerId", Merchant: "merchantId"}
 	m.attempts = query.NewTable[PaymentAttempt]("payment attempt", d.DB, d.IDs, query.Options{Tenant: tenant, Order: []string{"createdAt DESC"}})

@@ -180,8 +180,7 @@ func TestConfirmationQueue(t *testing.T) {
 		// application's own workers run the confirmation job it leaves.
 		flaky := &flakySale{s: e.App.Sale}
 		flaky.fails.Store(1)
-		b := payment.New(payment.Deps{DB: e.App.DB, IDs: e.App.IDs, Clock: e.App.Clock, Log: e.App.Log, Jobs: e.App.Jobs, Events: e.App.Events,
-			Idem: e.App.Idem, Sale: flaky, Credentials: credentials{e.App.Configuration}, Merchants: merchants{e}})
+		b := payment.New(payment.Deps{Platform: e.App.Platform(), Sale: flaky, Credentials: credentials{e.App.Configuration}, Merchants: merchants{e}})
 		note, _ := api.Notification(ref, 0)
 		body, _ := json.Marshal(note)
 		rep := b.QRNotification(context.Background(), s.mid, body)

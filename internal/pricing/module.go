@@ -111,11 +111,9 @@ const CacheSize = 10_000
 
 // New builds the module. A nil Log is slog's default logger, a nil Clock the wall clock.
 func New(d Deps) *Module {
-	if d.Log == nil {
-		d.Log = slog.Default()
-	}
+	d.Platform = d.Platform.OrDefaults()
 	tenant := query.Tenant{Organizer: "organizerId", Merchant: "merchantId"}
-	m := &Module{db: d.DB, ids: d.IDs, catalog: d.Catalog, log: d.Log, clock: clock.Or(d.Clock), cache: newEngineCache(CacheSize)}
+	m := &Module{db: d.DB, ids: d.IDs, catalog: d.Catalog, log: d.Log, clock: d.Clock, cache: newEngineCache(CacheSize)}
 	m.fareSets = query.NewTable[FareSet]("fare set", d.DB, d.IDs, query.Options{Tenant: tenant, Order: []string{"code ASC"}})
 	m.fares = query.NewTable[FareRow]("fare", d.DB, d.IDs, query.Options{Tenant: tenant})
 	m.rules = query.NewTable[FareRule]("fare rule", d.DB, d.IDs, query.Options{Tenant: tenant, Order: []string{"priority DESC"}})

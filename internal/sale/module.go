@@ -18,6 +18,7 @@ import (
 	"github.com/banapos/bana/internal/platform/id"
 	"github.com/banapos/bana/internal/platform/idempotency"
 	"github.com/banapos/bana/internal/platform/jobs"
+	"github.com/banapos/bana/internal/platform/module"
 	"github.com/banapos/bana/internal/platform/query"
 	"github.com/banapos/bana/internal/platform/realtime"
 )
@@ -41,15 +42,7 @@ const (
 // Deps are what the module is built from: the parts of the platform it uses (module.Platform)
 // and the other modules it needs, through the interfaces of deps.go.
 type Deps struct {
-	DB     *db.DB
-	IDs    *id.Generator
-	Clock  clock.Clock // default: the wall clock
-	Log    *slog.Logger
-	Jobs   *jobs.Client
-	Events *events.Bus
-	Live   *realtime.Hub
-	Idem   *idempotency.Store
-
+	module.Platform
 	Catalog Catalog
 	Pricer  Pricer
 	Stock   Stock
@@ -93,10 +86,8 @@ func New(d Deps) *Module {
 	if d.Expiry == 0 {
 		d.Expiry = DefaultExpiry
 	}
-	if d.Log == nil {
-		d.Log = slog.Default()
-	}
-	m := &Module{db: d.DB, ids: d.IDs, clock: clock.Or(d.Clock), log: d.Log, jobs: d.Jobs, events: d.Events, live: d.Live,
+	d.Platform = d.Platform.OrDefaults()
+	m := &Module{db: d.DB, ids: d.IDs, clock: d.Clock, log: d.Log, jobs: d.Jobs, events: d.Events, live: d.Live,
 		idem: d.Idem, catalog: d.Catalog, pricer: d.Pricer, stock: d.Stock, expiry: d.Expiry, providers: map[string]Provider{}}
 	tenant := query.Options{Tenant: query.Tenant{Organizer: "organizerId", Merchant: "merchantId"}}
 	m.orders = query.NewTable[Order]("order", d.DB, d.IDs, tenant)

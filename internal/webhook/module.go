@@ -87,6 +87,7 @@ type Module struct {
 
 // New builds the module.
 func New(d Deps) *Module {
+	d.Platform = d.Platform.OrDefaults()
 	o := d.Options
 	if o.Timeout <= 0 {
 		o.Timeout = 15 * time.Second
@@ -101,7 +102,7 @@ func New(d Deps) *Module {
 		o.Client = o.Policy.Client(o.Timeout)
 	}
 	tenant := query.Tenant{Organizer: "organizerId", Merchant: "merchantId"}
-	m := &Module{db: d.DB, ids: d.IDs, clock: clock.Or(d.Clock), log: d.Log, jobs: d.Jobs, keys: d.Keys, idem: d.Idem,
+	m := &Module{db: d.DB, ids: d.IDs, clock: d.Clock, log: d.Log, jobs: d.Jobs, keys: d.Keys, idem: d.Idem,
 		store: store{db: d.DB}, opts: o, client: o.Client,
 		configs: query.NewTable[Config]("webhook config", d.DB, d.IDs, query.Options{Tenant: tenant,
 			Computed: configComputed, ReadOnly: configSealed, Order: []string{"createdAt DESC"}}),

@@ -36,6 +36,20 @@ type Platform struct {
 	Tokens *auth.Tokens
 }
 
+// OrDefaults returns p with what a module may take for granted filled in where it is missing
+// (tests and tools build modules from a few parts): slog's default logger, the wall clock, and
+// an idempotency store over p.DB.
+func (p Platform) OrDefaults() Platform {
+	if p.Log == nil {
+		p.Log = slog.Default()
+	}
+	p.Clock = clock.Or(p.Clock)
+	if p.Idem == nil && p.DB != nil {
+		p.Idem = idempotency.New(p.DB, nil)
+	}
+	return p
+}
+
 // Module is what every domain module gives the application. Name is the module's name in
 // APP_ENV_SERVICES and in logs; Migrations its schema (a module owns its tables); Routes,
 // Workers and Subscribe register its HTTP operations, job workers and event subscribers, and are
