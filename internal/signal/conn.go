@@ -37,6 +37,14 @@ func (m *Module) serveStream(w http.ResponseWriter, r *http.Request) {
 	}
 	m.reg.add(c)
 	m.dir.put(ctx, c)
+	// The welcome goes once the client is registered: a client that got it is reachable.
+	c.mu.Lock()
+	code, reason = c.reply(ctx, m.cfg.WriteTimeout, Outbound{Type: TypeWelcome, ClientID: c.id, UserID: c.principal.UserID,
+		ExpiresAt: &c.expires, Heartbeat: int(m.cfg.Heartbeat / time.Second)})
+	c.mu.Unlock()
+	if code != 0 {
+		c.kick(code, reason)
+	}
 	var wg sync.WaitGroup
 	wg.Go(func() { m.writeLoop(ctx, c) })
 	m.readLoop(ctx, c)
@@ -92,12 +100,6 @@ func (m *Module) handshake(ctx context.Context, ws *websocket.Conn, remote strin
 		queue: make(chan *Entry, m.cfg.SendBuffer), principal: p, expires: exp,
 		rooms: map[string]int64{}}
 	c.ctx, c.cancel = context.WithCancel(ctx)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := c.send(ctx, m.cfg.WriteTimeout, Outbound{Type: TypeWelcome, ClientID: c.id, UserID: p.UserID, ExpiresAt: &exp,
-		Heartbeat: int(m.cfg.Heartbeat / time.Second)}); err != nil {
-		return nil, CloseMalformed, "write failed"
-	}
 	return c, 0, ""
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -99,3 +100,5 @@ func employee(e *apptest.Env, org id.ID, merchants ...id.ID) string {
 	return e.Token(&auth.Principal{UserID: e.App.IDs.Next(), Roles: []auth.Role{auth.Employee}, OrganizerID: org,
 		MerchantIDs: merchants, Permissions: []string{"*"}, Kind: auth.KindPIN})
 }
+
+func splitHostPort(addr string) (string, string, error) { return net.SplitHostPort(addr) }

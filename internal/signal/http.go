@@ -94,8 +94,8 @@ func (m *Module) routes(s *api.Server) {
 		Tags: tags, Summary: "Send a message to one client", DefaultStatus: http.StatusAccepted, Errors: []int{503},
 		Description: "Wherever the client is connected. A client that is not connected, or is another tenant's, is a 404."},
 		send, func(ctx context.Context, in *struct {
-			clientPath
-			Body SendRequest
+			ClientID string `path:"clientId" minLength:"1" maxLength:"64" pattern:"^[0-9a-f]+$" doc:"The id the client got in its welcome"`
+			Body     SendRequest
 		}) (*sentOut, error) {
 			if err := validData(in.Body.Data); err != nil {
 				return nil, err
