@@ -329,10 +329,10 @@ func (m *Module) deliver(ctx context.Context, c *client, e *Entry) error {
 	defer c.mu.Unlock()
 	if e.Room != "" {
 		last, ok := c.rooms[e.Room]
-		if !ok || e.Seq <= last {
+		if !ok || (e.Seq != 0 && e.Seq <= last) { // 0: not numbered (the history was unreachable)
 			return nil
 		}
-		c.rooms[e.Room] = e.Seq
+		c.rooms[e.Room] = max(last, e.Seq)
 	} else if !e.forClient(c.principal) {
 		return nil
 	}
