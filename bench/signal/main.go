@@ -80,10 +80,9 @@ func inUse() float64 {
 
 // fanout collects each client's latency of every round; send starts round r.
 type fanout struct {
-	mu   sync.Mutex
-	lat  []time.Duration
-	got  chan struct{}
-	wait sync.WaitGroup
+	mu  sync.Mutex
+	lat []time.Duration
+	got chan struct{}
 }
 
 func (f *fanout) record(sent int64) {
@@ -273,4 +272,3 @@ func runReference(ctx context.Context, conns, rounds int) (result, error) {
 	}
 	return result{memPerConn: mem, p50: p50, p99: p99}, err
 }
-

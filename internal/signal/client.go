@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"slices"
 	"sync"
 	"time"
@@ -208,6 +207,3 @@ func (r *registry) toRoom(e *Entry) {
 		c.enqueue(e)
 	}
 }
-
-// errClosed is returned by the connection loop once the client is kicked.
-var errClosed = errors.New("closed")
