@@ -61,6 +61,7 @@ type App struct {
 	paymentWiring
 	assetWiring
 	webhookWiring
+	signalWiring
 
 	migrations []db.Migrations
 	modules    []module.Module // built, in dependency order
@@ -121,7 +122,8 @@ func NewWithClock(ctx context.Context, c *config.Config, log *slog.Logger, clk c
 	a.Jobs.Routes(a.Server)
 	a.Events = events.New(d, a.Jobs, a.IDs, log)
 	a.Events.Routes(a.Server)
-	a.Live = realtime.New(log, redisClient(c.Redis.PubSubPublisher), redisClient(c.Redis.PubSubSubscriber))
+	pub, sub := pubSubClients(c)
+	a.Live = realtime.New(log, pub, sub)
 	a.Idem = idempotency.New(d, a.Jobs)
 
 	a.migrations = []db.Migrations{a.Jobs.Migrations(), a.Events.Migrations(), a.Idem.Migrations()}

@@ -30,6 +30,7 @@ var components = []component{
 	{name: "finance", needs: []string{"sale"}, build: (*App).buildFinance},
 	{name: "asset", build: (*App).buildAsset},
 	{name: "webhook", build: (*App).buildWebhook},
+	{name: "signal", build: (*App).buildSignal},
 }
 
 // ModuleNames lists the modules in dependency order.

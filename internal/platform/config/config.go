@@ -34,6 +34,7 @@ type Config struct {
 	Sale      Sale
 	Webhook   Webhook
 	Jobs      Jobs
+	Websocket Websocket
 	Log       Log
 	Modules   []string // APP_ENV_SERVICES: the modules this process serves; empty means all
 }
@@ -181,6 +182,21 @@ type Jobs struct {
 	RescueAfter time.Duration
 }
 
+// Websocket configures the signal module's /stream (APP_ENV_WEBSOCKET_*).
+type Websocket struct {
+	// RedisMode is how the realtime fan-out reaches Redis (APP_ENV_WEBSOCKET_REDIS_MODE):
+	// "single" (the default: the APP_ENV_PUBSUB_*_REDIS_* endpoints) or "cluster" (the nodes of
+	// APP_ENV_WEBSOCKET_REDIS_NODES, host:port comma separated).
+	RedisMode  string
+	RedisNodes []string
+	Heartbeat  time.Duration // APP_ENV_WEBSOCKET_HEARTBEAT: ping interval, default 25s
+	SendBuffer int           // APP_ENV_WEBSOCKET_SEND_BUFFER: messages queued per client before it is dropped
+	// HistorySize and HistoryTTL bound what a room keeps for clients that resume
+	// (APP_ENV_WEBSOCKET_HISTORY_SIZE, default 100; APP_ENV_WEBSOCKET_HISTORY_TTL, default 24h).
+	HistorySize int
+	HistoryTTL  time.Duration
+}
+
 // Log configures slog.
 type Log struct {
 	Level  string // debug, info, warn, error
@@ -309,6 +325,14 @@ func FromLookup(get Lookup) (*Config, error) {
 		},
 		Jobs: Jobs{
 			RescueAfter: p.duration("APP_ENV_JOBS_RESCUE_AFTER", 6*time.Minute),
+		},
+		Websocket: Websocket{
+			RedisMode:   p.oneOf("APP_ENV_WEBSOCKET_REDIS_MODE", "single", "single", "cluster"),
+			RedisNodes:  p.list("APP_ENV_WEBSOCKET_REDIS_NODES", nil),
+			Heartbeat:   p.duration("APP_ENV_WEBSOCKET_HEARTBEAT", 25*time.Second),
+			SendBuffer:  p.int("APP_ENV_WEBSOCKET_SEND_BUFFER", 64, 1, 65536),
+			HistorySize: p.int("APP_ENV_WEBSOCKET_HISTORY_SIZE", 100, 1, 100000),
+			HistoryTTL:  p.duration("APP_ENV_WEBSOCKET_HISTORY_TTL", 24*time.Hour),
 		},
 		Log: Log{
 			Level:  p.oneOf("APP_ENV_LOG_LEVEL", "info", "debug", "info", "warn", "error"),

@@ -32,8 +32,8 @@ const Channel = "bana:realtime"
 type Hub struct {
 	origin string
 	log    *slog.Logger
-	pub    *redis.Client
-	sub    *redis.Client
+	pub    redis.UniversalClient
+	sub    redis.UniversalClient
 
 	mu     sync.RWMutex
 	nextID int
@@ -46,8 +46,9 @@ type subscription struct {
 	fn     func(Message)
 }
 
-// New returns a hub. pub and sub may be nil (local only); they may be the same client.
-func New(log *slog.Logger, pub, sub *redis.Client) *Hub {
+// New returns a hub. pub and sub may be nil (local only); they may be the same client, a
+// single Redis or a cluster (redis.UniversalClient).
+func New(log *slog.Logger, pub, sub redis.UniversalClient) *Hub {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	return &Hub{origin: hex.EncodeToString(b), log: log, pub: pub, sub: sub, subs: map[int]subscription{}}
