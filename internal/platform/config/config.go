@@ -128,6 +128,9 @@ type Minio struct {
 type Typesense struct {
 	APIKey string
 	Nodes  []string // protocol:host:port
+	// Backend is APP_ENV_SEARCH_BACKEND: "auto" (Typesense when Nodes are set, else the embedded
+	// index), "bleve" (the embedded index) or "typesense" (Nodes and APIKey required).
+	Backend string
 }
 
 // Snowflake configures ID generation.
@@ -271,8 +274,9 @@ func FromLookup(get Lookup) (*Config, error) {
 			Bucket:    p.str("APP_ENV_MINIO_BUCKET", "bana"),
 		},
 		Typesense: Typesense{
-			APIKey: p.str("APP_ENV_TYPESENSE_API_KEY", ""),
-			Nodes:  p.nodes("APP_ENV_TYPESENSE_NODES"),
+			APIKey:  p.str("APP_ENV_TYPESENSE_API_KEY", ""),
+			Nodes:   p.nodes("APP_ENV_TYPESENSE_NODES"),
+			Backend: p.oneOf("APP_ENV_SEARCH_BACKEND", "auto", "auto", "bleve", "typesense"),
 		},
 		Snowflake: Snowflake{
 			WorkerID: int64(p.int("APP_ENV_SNOWFLAKE_WORKER_ID", 1, 0, 1023)),
@@ -305,6 +309,9 @@ func FromLookup(get Lookup) (*Config, error) {
 	}
 	if !strings.HasPrefix(c.Server.BasePath, "/") || (len(c.Server.BasePath) > 1 && strings.HasSuffix(c.Server.BasePath, "/")) {
 		p.fail("APP_ENV_SERVER_BASE_PATH", c.Server.BasePath, "must start with / and not end with /")
+	}
+	if c.Typesense.Backend == "typesense" && (len(c.Typesense.Nodes) == 0 || c.Typesense.APIKey == "") {
+		p.fail("APP_ENV_SEARCH_BACKEND", "typesense", "needs APP_ENV_TYPESENSE_NODES and APP_ENV_TYPESENSE_API_KEY")
 	}
 	if c.Env == "production" {
 		if len(c.Secret) < 32 {
