@@ -267,4 +267,3 @@ func measure(ctx context.Context, clients int, d time.Duration, f func(i int) er
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
 	return result{rate: float64(len(all)) / el.Seconds(), lat: all, errors: errs.Load()}
 }
-
