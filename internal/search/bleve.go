@@ -303,9 +303,6 @@ func BleveQuery(c *Collection, r *Request) query.Query {
 	case 0:
 		return bleve.NewMatchAllQuery()
 	case 1:
-		if _, isBool := parts[0].(*query.BooleanQuery); isBool {
-			return parts[0]
-		}
 		return parts[0]
 	}
 	return bleve.NewConjunctionQuery(parts...)

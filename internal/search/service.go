@@ -56,7 +56,7 @@ func (m *Module) Search(ctx context.Context, collection string, p Params) (*Sear
 	if err != nil {
 		return nil, err
 	}
-	r, err := m.request(c, p)
+	r, err := parseRequest(c, p)
 	if err != nil {
 		return nil, err
 	}
@@ -94,8 +94,8 @@ func Scope(ctx context.Context, c *Collection) (*Expr, error) {
 	return e, nil
 }
 
-// request checks the client's parameters.
-func (m *Module) request(c *Collection, p Params) (*Request, error) {
+// parseRequest checks the client's parameters.
+func parseRequest(c *Collection, p Params) (*Request, error) {
 	r := &Request{Q: strings.TrimSpace(p.Q), Page: p.Page, Limit: p.Limit}
 	if len(r.Q) > maxQLen {
 		return nil, errs.Field("query.q", fmt.Sprintf("must be at most %d bytes", maxQLen), p.Q)
