@@ -5,6 +5,7 @@
 //	bana migrate up|down [n]|status
 //	bana users create-admin [--email E] [--username U] [--phone P] [--name N]
 //	bana seed demo [--password P]
+//	bana search reindex [collection]
 //	bana openapi
 //	bana version
 package main
@@ -25,11 +26,14 @@ import (
 	"strings"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/banapos/bana/internal/app"
 	"github.com/banapos/bana/internal/identity"
 	"github.com/banapos/bana/internal/platform/api"
+	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/config"
+	"github.com/banapos/bana/internal/search"
 	"golang.org/x/term"
 )
 
@@ -55,6 +59,9 @@ commands:
   seed demo [--password P] [--json]
                               make the demo café (owner, menu, prices, stock, staff with
                               PINs, an open shift); running it again changes nothing
+  search reindex [collection] rebuild the search index of a collection (all when none) from
+                              the database, with progress; the embedded index must not be held
+                              by a running server (stop it first; Typesense needs no stop)
   openapi                     print the OpenAPI 3.1 document the server serves (JSON),
                               for client generators (clients/check.sh)
   version                     print the version
@@ -87,6 +94,8 @@ func run(args []string) error {
 		return seedCmd(args[1:])
 	case "openapi":
 		return openapiCmd(args[1:])
+	case "search":
+		return searchCmd(args[1:])
 	}
 	fmt.Fprintln(os.Stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
@@ -379,4 +388,38 @@ func openapiCmd(args []string) error {
 	}
 	_, err = os.Stdout.Write(append(doc, '\n'))
 	return err
+}
+
+// searchCmd is `bana search reindex [collection]`: the collections rebuilt from the database one
+// by one, the count written so far shown as it goes.
+func searchCmd(args []string) error {
+	if len(args) == 0 || args[0] != "reindex" || len(args) > 2 {
+		return errors.New("usage: bana search reindex [collection]  (collections: " + strings.Join(search.CollectionNames(), ", ") + ")")
+	}
+	names := search.CollectionNames()
+	if len(args) == 2 {
+		if !slices.Contains(names, args[1]) {
+			return fmt.Errorf("unknown collection %q (have: %s)", args[1], strings.Join(names, ", "))
+		}
+		names = []string{args[1]}
+	}
+	a, ctx, cancel, err := loadMigrated()
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	defer a.Close()
+	ctx = auth.System(ctx)
+	for _, name := range names {
+		start := time.Now()
+		n, err := a.Search.Reindex(ctx, name, func(collection string, done int) {
+			fmt.Fprintf(os.Stderr, "\r%s: %d indexed", collection, done)
+		})
+		if err != nil {
+			fmt.Fprintln(os.Stderr)
+			return fmt.Errorf("reindexing %s: %w", name, err)
+		}
+		fmt.Fprintf(os.Stderr, "\r%s: %d indexed in %s\n", name, n, time.Since(start).Round(time.Millisecond))
+	}
+	return nil
 }

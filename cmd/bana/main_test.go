@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -78,5 +79,39 @@ func TestSeedDemoCommand(t *testing.T) {
 	}
 	if err := run([]string{"seed", "sideways"}); err == nil {
 		t.Error("unknown seed accepted")
+	}
+}
+
+// TestSearchReindexCommand seeds the demo café and rebuilds its search index with `bana search
+// reindex`: every collection, then one; an unknown collection is refused before anything runs.
+func TestSearchReindexCommand(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("APP_ENV_LOG_LEVEL", "warn")
+	cases := []struct {
+		args []string
+		ok   bool
+	}{
+		{[]string{"seed", "demo", "--password", "cafe-demo-2026"}, true},
+		{[]string{"search", "reindex"}, true},
+		{[]string{"search", "reindex", "products"}, true},
+		{[]string{"search", "reindex", "orders"}, false},
+		{[]string{"search"}, false},
+		{[]string{"search", "reindex", "products", "more"}, false},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			stdout := os.Stdout
+			devnull, _ := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+			os.Stdout = devnull
+			err := run(tc.args)
+			os.Stdout = stdout
+			devnull.Close()
+			if (err == nil) != tc.ok {
+				t.Fatalf("%v: %v", tc.args, err)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join("data", "search", "products.bleve")); err != nil {
+		t.Fatalf("no products index under the data folder: %v", err)
 	}
 }

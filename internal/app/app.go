@@ -60,6 +60,7 @@ type App struct {
 	saleWiring
 	paymentWiring
 	assetWiring
+	searchWiring
 	webhookWiring
 	signalWiring
 
@@ -171,7 +172,10 @@ func (a *App) Stop() error {
 func (a *App) Migrator() (*db.Migrator, error) { return db.NewMigrator(a.DB, a.Migrations()...) }
 
 // Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+func (a *App) Close() error {
+	a.closeSearch()
+	return a.DB.Close()
+}
 
 // Serve starts background work, listens until ctx ends, then drains requests for up to 15
 // seconds and running jobs for up to 10.

@@ -29,6 +29,7 @@ var components = []component{
 	{name: "payment", needs: []string{"sale", "configuration", "commerce"}, build: (*App).buildPayment},
 	{name: "finance", needs: []string{"sale"}, build: (*App).buildFinance},
 	{name: "asset", build: (*App).buildAsset},
+	{name: "search", needs: []string{"commerce"}, build: (*App).buildSearch},
 	{name: "webhook", build: (*App).buildWebhook},
 	{name: "signal", build: (*App).buildSignal},
 }

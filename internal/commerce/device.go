@@ -223,6 +223,9 @@ func (m *Module) Enroll(ctx context.Context, in DeviceEnrollInput) (*DeviceEnrol
 		if err := m.setEnrollmentDevice(ctx, e.ID, d.ID); err != nil {
 			return err
 		}
+		if err := m.rowChanged(ctx, CollectionDevices, d.OrganizerID, d.MerchantID, d.ID, ActionCreated); err != nil {
+			return err
+		}
 		out = &DeviceEnrolled{Device: d, Token: token, ExpiresAt: d.TokenExpiresAt}
 		return nil
 	})

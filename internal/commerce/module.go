@@ -108,7 +108,8 @@ func New(d Deps) *Module {
 	m.merchants = query.NewTable[Merchant]("merchant", d.DB, d.IDs, query.Options{
 		Tenant: query.Tenant{Organizer: "organizerId", Merchant: "id"}, ReadOnly: []string{"type", "onboardingKey"},
 		Order: []string{"createdAt ASC"}}).
-		SetHooks(query.Hooks[Merchant]{Update: m.updateMerchant, Delete: m.deleteMerchant})
+		SetHooks(announced(m, CollectionMerchants, func(r *Merchant) (id.ID, id.ID, id.ID) { return r.OrganizerID, r.ID, r.ID },
+			query.Hooks[Merchant]{Update: m.updateMerchant, Delete: m.deleteMerchant}))
 	m.templates = query.NewTable[CategoryTemplate]("category template", d.DB, d.IDs, query.Options{
 		Computed: []string{"id"}, Order: []string{"merchantType ASC", "position ASC"}}).
 		SetHooks(query.Hooks[CategoryTemplate]{Update: m.updateTemplate})
@@ -118,15 +119,18 @@ func New(d Deps) *Module {
 	categories := opts(nil, "position ASC")
 	categories.Computed = append(categories.Computed, "stationCode", "templateId")
 	m.categories = query.NewTable[Category]("category", d.DB, d.IDs, categories).
-		SetHooks(query.Hooks[Category]{Update: m.updateCategory})
+		SetHooks(announced(m, CollectionCategories, func(r *Category) (id.ID, id.ID, id.ID) { return r.OrganizerID, r.MerchantID, r.ID },
+			query.Hooks[Category]{Update: m.updateCategory}))
 	m.channels = query.NewTable[SaleChannel]("sale channel", d.DB, d.IDs, opts(nil, "position ASC")).
-		SetHooks(query.Hooks[SaleChannel]{Update: m.updateChannel})
+		SetHooks(announced(m, CollectionSaleChannels, func(r *SaleChannel) (id.ID, id.ID, id.ID) { return r.OrganizerID, r.MerchantID, r.ID },
+			query.Hooks[SaleChannel]{Update: m.updateChannel}))
 	m.terminals = query.NewTable[Terminal]("terminal", d.DB, d.IDs, opts(nil, "code ASC")).
 		SetHooks(query.Hooks[Terminal]{Update: m.updateTerminal})
 	// A device's state and token are set by enrolment and revocation, never by a write of its row.
 	m.devices = query.NewTable[Device]("device", d.DB, d.IDs,
 		opts([]string{"status", "permissions", "tokenExpiresAt", "enrolledAt", "revokedAt"}, "createdAt DESC")).
-		SetHooks(query.Hooks[Device]{Update: m.updateDevice, Delete: m.deleteDevice})
+		SetHooks(announced(m, CollectionDevices, func(r *Device) (id.ID, id.ID, id.ID) { return r.OrganizerID, r.MerchantID, r.ID },
+			query.Hooks[Device]{Update: m.updateDevice, Delete: m.deleteDevice}))
 	m.groups = query.NewTable[ModifierGroup]("modifier group", d.DB, d.IDs, opts(nil, "position ASC")).
 		SetHooks(query.Hooks[ModifierGroup]{Update: m.updateGroup})
 	m.options = query.NewTable[ModifierOption]("modifier option", d.DB, d.IDs, opts([]string{"groupId"}, "position ASC")).

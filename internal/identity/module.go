@@ -153,6 +153,7 @@ func New(d Deps, o Options) (*Module, error) {
 	m.rolePerms = query.NewTable[RolePermission]("role permission", d.DB, d.IDs, query.Options{})
 	m.userRoles = query.NewTable[UserRole]("user role", d.DB, d.IDs, query.Options{})
 	m.organizers = query.NewTable[Organizer]("organizer", d.DB, d.IDs, query.Options{Tenant: query.Tenant{Organizer: "id"}, ReadOnly: []string{"ownerId"}})
+	m.organizers.SetHooks(m.organizerHooks())
 	m.employees = query.NewTable[Employee]("employee", d.DB, d.IDs, query.Options{Tenant: query.Tenant{Organizer: "organizerId"}, ReadOnly: []string{"userId"}})
 	m.empMerchant = query.NewTable[EmployeeMerchant]("employee merchant", d.DB, d.IDs, query.Options{Tenant: query.Tenant{Organizer: "organizerId", Merchant: "merchantId"}, Order: []string{"merchantId ASC"}})
 

@@ -130,6 +130,9 @@ type Minio struct {
 type Typesense struct {
 	APIKey string
 	Nodes  []string // protocol:host:port
+	// Backend is APP_ENV_SEARCH_BACKEND: "auto" (Typesense when Nodes are set, else the embedded
+	// index), "bleve" (the embedded index) or "typesense" (Nodes and APIKey required).
+	Backend string
 }
 
 // Snowflake configures ID generation.
@@ -297,8 +300,9 @@ func FromLookup(get Lookup) (*Config, error) {
 			Bucket:    p.str("APP_ENV_MINIO_BUCKET", "bana"),
 		},
 		Typesense: Typesense{
-			APIKey: p.str("APP_ENV_TYPESENSE_API_KEY", ""),
-			Nodes:  p.nodes("APP_ENV_TYPESENSE_NODES"),
+			APIKey:  p.str("APP_ENV_TYPESENSE_API_KEY", ""),
+			Nodes:   p.nodes("APP_ENV_TYPESENSE_NODES"),
+			Backend: p.oneOf("APP_ENV_SEARCH_BACKEND", "auto", "auto", "bleve", "typesense"),
 		},
 		Snowflake: Snowflake{
 			WorkerID: int64(p.int("APP_ENV_SNOWFLAKE_WORKER_ID", 1, 0, 1023)),
@@ -345,6 +349,9 @@ func FromLookup(get Lookup) (*Config, error) {
 	}
 	if c.Jobs.RescueAfter < time.Second {
 		p.fail("APP_ENV_JOBS_RESCUE_AFTER", c.Jobs.RescueAfter.String(), "must be at least 1s")
+	}
+	if c.Typesense.Backend == "typesense" && (len(c.Typesense.Nodes) == 0 || c.Typesense.APIKey == "") {
+		p.fail("APP_ENV_SEARCH_BACKEND", "typesense", "needs APP_ENV_TYPESENSE_NODES and APP_ENV_TYPESENSE_API_KEY")
 	}
 	if c.Env == "production" {
 		if len(c.Secret) < 32 {
