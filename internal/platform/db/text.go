@@ -44,9 +44,9 @@ type TextColumns struct {
 }
 
 // OptionalText is the migration step that turns text columns created as
-// "TEXT NOT NULL DEFAULT ''" into optional ones: nullable, without a default, their '' values
-// NULL, and a CHECK (column <> '') that keeps '' out from then on. Its Down step restores the
-// old definition ('' again for NULL).
+// "TEXT NOT NULL DEFAULT ”" into optional ones: nullable, without a default, their ” values
+// NULL, and a CHECK (column <> ”) that keeps ” out from then on. Its Down step restores the
+// old definition (” again for NULL).
 //
 // PostgreSQL alters the columns. SQLite cannot drop a NOT NULL with ALTER TABLE; its documented
 // procedure for removing a NOT NULL constraint or a default, which leaves the stored rows as they
@@ -54,7 +54,7 @@ type TextColumns struct {
 // (https://www.sqlite.org/lang_altertable.html, "Making Other Kinds Of Table Schema Changes").
 // Unlike a table rebuild, it keeps the table's indexes, triggers and the foreign keys that point
 // to it, and needs foreign keys neither off nor deferred. The table's triggers are dropped while
-// its '' become NULL and created again: the conversion changes nothing Go code reads (OptText
+// its ” become NULL and created again: the conversion changes nothing Go code reads (OptText
 // reads both as ""), and append-only tables refuse every UPDATE otherwise.
 func OptionalText(version int, name string, tables ...TextColumns) Step {
 	return Step{Version: version, Name: name,
@@ -76,7 +76,7 @@ func OptionalText(version int, name string, tables ...TextColumns) Step {
 		}}
 }
 
-// presentCheck names the CHECK that keeps '' out of column col of table on PostgreSQL.
+// presentCheck names the CHECK that keeps ” out of column col of table on PostgreSQL.
 func presentCheck(table, col string) string { return table + "_" + col + "_not_empty" }
 
 func (d *DB) optionalText(ctx context.Context, t TextColumns, up bool) error {
@@ -89,7 +89,7 @@ func (d *DB) optionalText(ctx context.Context, t TextColumns, up bool) error {
 	return d.optionalTextSQLite(ctx, t, up)
 }
 
-// convert sets every '' of the columns to NULL (up) or every NULL to '' (down).
+// convert sets every ” of the columns to NULL (up) or every NULL to ” (down).
 func convert(t TextColumns, up bool) string {
 	sets := make([]string, len(t.Columns))
 	conds := make([]string, len(t.Columns))

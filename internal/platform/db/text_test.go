@@ -11,7 +11,7 @@ import (
 	"github.com/banapos/bana/internal/platform/db/dbtest"
 )
 
-// oldSchema is a table as the first migrations made them: optional text NOT NULL DEFAULT '', a
+// oldSchema is a table as the first migrations made them: optional text NOT NULL DEFAULT ”, a
 // child table whose rows a rebuild of the parent would cascade away, an index and an append-only
 // trigger on the parent.
 const oldSchema = `-- +up
@@ -138,4 +138,3 @@ func TestOptionalTextMigration(t *testing.T) {
 		}
 	})
 }
-
