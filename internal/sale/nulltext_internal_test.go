@@ -8,7 +8,7 @@ import (
 	"github.com/banapos/bana/internal/platform/db/dbtest"
 )
 
-// TestOptionalTextMigration: a database made before absent text was NULL, with ” in its rows,
+// TestOptionalTextMigration: a database made before absent text was NULL, with empty strings in its rows,
 // reads NULL after the migration, and the order that had a table keeps it.
 func TestOptionalTextMigration(t *testing.T) {
 	for _, tg := range dbtest.Targets(t) {

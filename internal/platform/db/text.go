@@ -44,9 +44,8 @@ type TextColumns struct {
 }
 
 // OptionalText is the migration step that turns text columns created as
-// "TEXT NOT NULL DEFAULT ”" into optional ones: nullable, without a default, their ” values
-// NULL, and a CHECK (column <> ”) that keeps ” out from then on. Its Down step restores the
-// old definition (” again for NULL).
+// TEXT NOT NULL with the empty string for default into optional ones: nullable, without a default, and NULL where
+// they held the empty string. Its Down step restores the old definition.
 //
 // PostgreSQL alters the columns. SQLite cannot drop a NOT NULL with ALTER TABLE; its documented
 // procedure for removing a NOT NULL constraint or a default, which leaves the stored rows as they
@@ -54,7 +53,7 @@ type TextColumns struct {
 // (https://www.sqlite.org/lang_altertable.html, "Making Other Kinds Of Table Schema Changes").
 // Unlike a table rebuild, it keeps the table's indexes, triggers and the foreign keys that point
 // to it, and needs foreign keys neither off nor deferred. The table's triggers are dropped while
-// its ” become NULL and created again: the conversion changes nothing Go code reads (OptText
+// its empty strings become NULL and created again: the conversion changes nothing Go code reads (OptText
 // reads both as ""), and append-only tables refuse every UPDATE otherwise.
 func OptionalText(version int, name string, tables ...TextColumns) Step {
 	return Step{Version: version, Name: name,
@@ -76,9 +75,6 @@ func OptionalText(version int, name string, tables ...TextColumns) Step {
 		}}
 }
 
-// presentCheck names the CHECK that keeps ” out of column col of table on PostgreSQL.
-func presentCheck(table, col string) string { return table + "_" + col + "_not_empty" }
-
 func (d *DB) optionalText(ctx context.Context, t TextColumns, up bool) error {
 	if len(t.Columns) == 0 {
 		return nil
@@ -89,7 +85,7 @@ func (d *DB) optionalText(ctx context.Context, t TextColumns, up bool) error {
 	return d.optionalTextSQLite(ctx, t, up)
 }
 
-// convert sets every ” of the columns to NULL (up) or every NULL to ” (down).
+// convert sets every empty string of the columns to NULL (up), or every NULL to one (down).
 func convert(t TextColumns, up bool) string {
 	sets := make([]string, len(t.Columns))
 	conds := make([]string, len(t.Columns))
@@ -107,22 +103,22 @@ func convert(t TextColumns, up bool) string {
 
 func (d *DB) optionalTextPostgres(ctx context.Context, t TextColumns, up bool) error {
 	q := d.Raw(ctx, true)
-	var alter, checks []string
+	var alter []string
 	for _, c := range t.Columns {
 		if up {
 			alter = append(alter, "ALTER COLUMN "+c+" DROP NOT NULL", "ALTER COLUMN "+c+" DROP DEFAULT")
-			checks = append(checks, "ADD CONSTRAINT "+presentCheck(t.Table, c)+" CHECK ("+c+" <> '')")
 		} else {
-			alter = append(alter, "DROP CONSTRAINT "+presentCheck(t.Table, c))
-			checks = append(checks, "ALTER COLUMN "+c+" SET NOT NULL", "ALTER COLUMN "+c+" SET DEFAULT ''")
+			alter = append(alter, "ALTER COLUMN "+c+" SET NOT NULL", "ALTER COLUMN "+c+" SET DEFAULT ''")
 		}
 	}
-	stmts := []string{
-		"ALTER TABLE " + t.Table + " " + strings.Join(alter, ", "),
+	convertRows := []string{
 		"ALTER TABLE " + t.Table + " DISABLE TRIGGER USER",
 		convert(t, up),
 		"ALTER TABLE " + t.Table + " ENABLE TRIGGER USER",
-		"ALTER TABLE " + t.Table + " " + strings.Join(checks, ", "),
+	}
+	stmts := append([]string{"ALTER TABLE " + t.Table + " " + strings.Join(alter, ", ")}, convertRows...)
+	if !up {
+		stmts = append(convertRows, stmts[0])
 	}
 	for _, s := range stmts {
 		if _, err := q.ExecContext(ctx, s); err != nil {
@@ -157,16 +153,20 @@ func (d *DB) optionalTextSQLite(ctx context.Context, t TextColumns, up bool) err
 			return err
 		}
 	}
-	// The rows are converted while the columns are nullable without a CHECK: SQLite checks
-	// constraints on writes only, and drops "IS NULL" on a column declared NOT NULL.
-	if err := editTable(ctx, q, t, textDefinitions{from: textRequired, to: textNullable}, textDefinitions{from: textOptional, to: textNullable}, up); err != nil {
-		return err
+	// The rows are converted while the columns are nullable: SQLite checks NOT NULL on writes
+	// only, and drops "IS NULL" on a column declared NOT NULL.
+	if up {
+		if err := editTable(ctx, q, t, textRequired, textNullable); err != nil {
+			return err
+		}
 	}
 	if _, err := q.ExecContext(ctx, convert(t, up)); err != nil {
 		return err
 	}
-	if err := editTable(ctx, q, t, textDefinitions{from: textNullable, to: textOptional}, textDefinitions{from: textNullable, to: textRequired}, up); err != nil {
-		return err
+	if !up {
+		if err := editTable(ctx, q, t, textNullable, textRequired); err != nil {
+			return err
+		}
 	}
 	for _, tr := range triggers {
 		if _, err := q.ExecContext(ctx, tr.sql); err != nil {
@@ -180,25 +180,18 @@ func (d *DB) optionalTextSQLite(ctx context.Context, t TextColumns, up bool) err
 const (
 	textRequired = iota // col TEXT NOT NULL DEFAULT ''
 	textNullable        // col TEXT
-	textOptional        // col TEXT CHECK (col <> '')
 )
 
-type textDefinitions struct{ from, to int }
-
 // editTable rewrites the definitions of t's columns in its CREATE TABLE statement, by the
-// documented edit of sqlite_schema: the first change going up, the second going down.
-func editTable(ctx context.Context, q Querier, t TextColumns, upward, downward textDefinitions, up bool) error {
-	change := upward
-	if !up {
-		change = downward
-	}
+// documented edit of sqlite_schema.
+func editTable(ctx context.Context, q Querier, t TextColumns, from, to int) error {
 	var create string
 	if err := q.QueryRowContext(ctx, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", t.Table).Scan(&create); err != nil {
 		return fmt.Errorf("reading its definition: %w", err)
 	}
 	for _, c := range t.Columns {
 		var err error
-		if create, err = rewriteColumn(create, c, change.from, change.to); err != nil {
+		if create, err = rewriteColumn(create, c, from, to); err != nil {
 			return err
 		}
 	}
@@ -223,8 +216,7 @@ func rewriteColumn(create, col string, from, to int) (string, error) {
 	name := `(?i)((?:^|[\s(,])"?` + regexp.QuoteMeta(col) + `"?\s+TEXT)`
 	pattern := [...]string{
 		textRequired: name + `\s+NOT\s+NULL\s+DEFAULT\s+''`,
-		textNullable: name + `\b(\s*[,)\n]|\s+CHECK\s*\(\s*` + regexp.QuoteMeta(col) + `\s+IN\b|\s*--)`,
-		textOptional: name + `\s+CHECK\s*\(\s*` + regexp.QuoteMeta(col) + `\s*<>\s*''\s*\)`,
+		textNullable: name + `\b(\s*[,)\n]|\s+CHECK\b|\s*--)`,
 	}[from]
 	keep := ""
 	if from == textNullable {
@@ -233,7 +225,6 @@ func rewriteColumn(create, col string, from, to int) (string, error) {
 	replacement := [...]string{
 		textRequired: "${1} NOT NULL DEFAULT ''",
 		textNullable: "${1}",
-		textOptional: "${1} CHECK (" + col + " <> '')",
 	}[to] + keep
 	re := regexp.MustCompile(pattern)
 	if n := len(re.FindAllStringIndex(create, -1)); n != 1 {
