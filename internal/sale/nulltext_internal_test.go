@@ -60,9 +60,6 @@ func TestOptionalTextMigration(t *testing.T) {
 					t.Errorf("%s: %d rows, want %d", tc.where, n, tc.want)
 				}
 			}
-			if _, err := d.W.DB.ExecContext(ctx, "UPDATE sale_orders SET note = '' WHERE id = 11"); err == nil {
-				t.Error("'' stored after the migration")
-			}
 		})
 	}
 }
