@@ -2,6 +2,7 @@ package asset
 
 import (
 	"context"
+	"github.com/banapos/bana/internal/platform/db"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -165,7 +166,7 @@ func (m *Module) downloadHandler(ctx context.Context, in *downloadIn) (*huma.Str
 		if row.ThumbnailName == nil {
 			return nil, ErrNoThumbnail
 		}
-		object, typ, name = *row.ThumbnailName, thumbnailType(*row.ThumbnailName), thumbFilename(row)
+		object, typ, name = *row.ThumbnailName, thumbnailType(*row.ThumbnailName), db.OptText(thumbFilename(row))
 	}
 	obj, err := m.storage.Open(ctx, row.BucketName, object)
 	if err != nil {
@@ -177,7 +178,7 @@ func (m *Module) downloadHandler(ctx context.Context, in *downloadIn) (*huma.Str
 	return &huma.StreamResponse{Body: func(hctx huma.Context) {
 		defer obj.Close()
 		r, w := humago.Unwrap(hctx)
-		serveObject(w, r, obj, serving{ContentType: typ, Disposition: Disposition{Filename: name, Inline: inline},
+		serveObject(w, r, obj, serving{ContentType: typ, Disposition: Disposition{Filename: string(name), Inline: inline},
 			ETag: etag, CacheControl: "private, max-age=" + strconv.FormatInt(maxAge, 10)})
 	}}, nil
 }

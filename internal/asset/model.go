@@ -1,6 +1,7 @@
 package asset
 
 import (
+	"github.com/banapos/bana/internal/platform/db"
 	"mime"
 	"path/filepath"
 	"slices"
@@ -35,7 +36,7 @@ type MetaLink struct {
 	Size          int64       `bun:"size" json:"size" readOnly:"true" doc:"In bytes"`
 	Etag          string      `bun:"etag" json:"etag" readOnly:"true"`
 	StorageType   StorageType `bun:"storage_type" json:"storageType" readOnly:"true" enum:"DISK,MINIO"`
-	OriginalName  string      `bun:"original_name" json:"originalName" readOnly:"true" doc:"The file name the uploader gave"`
+	OriginalName  db.OptText  `bun:"original_name" json:"originalName,omitempty" readOnly:"true" doc:"The file name the uploader gave"`
 	Width         *int        `bun:"width" json:"width,omitempty" readOnly:"true" doc:"Images: in pixels"`
 	Height        *int        `bun:"height" json:"height,omitempty" readOnly:"true" doc:"Images: in pixels"`
 	ThumbnailName *string     `bun:"thumbnail_name" json:"thumbnailName,omitempty" readOnly:"true" doc:"Product images: the object name of the thumbnail"`

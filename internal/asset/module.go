@@ -133,7 +133,7 @@ func (m *Module) Name() string { return "asset" }
 
 // Migrations returns the module's schema: MetaLink is in the document's public schema.
 func (m *Module) Migrations() db.Migrations {
-	return db.Migrations{Module: "asset", Schema: "public", FS: db.MigrationFiles(migrationFS)}
+	return db.Migrations{Module: "asset", Schema: "public", FS: db.MigrationFiles(migrationFS), Steps: []db.Step{optionalText()}}
 }
 
 // Routes registers /assets (the rows, uploads, links and signed downloads) and /resources.
@@ -160,3 +160,11 @@ func (m *Module) Queues() []string { return []string{Queue} }
 
 // Storage returns the backend of uploaded objects.
 func (m *Module) Storage() Storage { return m.storage }
+
+// optionalText is the step that stores absent optional text as NULL
+// (docs/decisions/0016-null-for-absent-text.md).
+func optionalText() db.Step {
+	return db.OptionalText(2, "optional_text",
+		db.TextColumns{Table: "meta_links", Columns: []string{"original_name"}},
+	)
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/banapos/bana/internal/platform/db"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -124,7 +125,7 @@ func (m *Module) link(ctx context.Context, row *MetaLink, thumb bool, ttl time.D
 		ttl = m.limits.LinkTTL
 	}
 	ttl = min(ttl, m.limits.MaxLinkTTL)
-	object, variant, d := row.ObjectName, "", Disposition{ContentType: row.Mimetype, Filename: row.OriginalName, Inline: row.Kind == KindImage}
+	object, variant, d := row.ObjectName, "", Disposition{ContentType: row.Mimetype, Filename: string(row.OriginalName), Inline: row.Kind == KindImage}
 	if thumb {
 		if row.ThumbnailName == nil {
 			return Link{}, ErrNoThumbnail
@@ -149,9 +150,9 @@ func (m *Module) link(ctx context.Context, row *MetaLink, thumb bool, ttl time.D
 // thumbFilename is the file name a thumbnail is downloaded as: the original's, marked.
 func thumbFilename(row *MetaLink) string {
 	if row.ThumbnailName == nil {
-		return row.OriginalName
+		return string(row.OriginalName)
 	}
-	return strings.TrimSuffix(row.OriginalName, path.Ext(row.OriginalName)) + ".thumb" + path.Ext(*row.ThumbnailName)
+	return strings.TrimSuffix(string(row.OriginalName), path.Ext(string(row.OriginalName))) + ".thumb" + path.Ext(*row.ThumbnailName)
 }
 
 // contentPath is the path of the signed download route of an object, below the base path.
@@ -260,7 +261,7 @@ func (m *Module) stage(ctx context.Context, t target, in PutInput, loc string) (
 	body := &capped{r: io.MultiReader(bytes.NewReader(head), in.Body), limit: limit}
 	row := &MetaLink{ID: m.ids.Next(), OrganizerID: t.organizer, MerchantID: t.merchant, PrincipalType: t.principal.Type,
 		PrincipalID: t.principal.ID, Kind: c.Kind, BucketName: m.storage.Bucket(), Mimetype: c.Type,
-		StorageType: m.storage.Type(), OriginalName: name}
+		StorageType: m.storage.Type(), OriginalName: db.OptText(name)}
 	row.ObjectName = row.OrganizerID.String() + "/" + row.ID.String() + c.Ext
 	info, err := m.storage.Put(ctx, row.BucketName, row.ObjectName, body, c.Type)
 	switch {

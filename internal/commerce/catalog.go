@@ -3,6 +3,7 @@ package commerce
 import (
 	"context"
 	"fmt"
+	"github.com/banapos/bana/internal/platform/db"
 	"slices"
 
 	"github.com/banapos/bana/internal/platform/errs"
@@ -66,12 +67,12 @@ func (m *Module) checkTemplate(t *CategoryTemplate) error {
 		return err
 	}
 	if t.ParentCode != "" {
-		if t.ParentCode, err = code("body.parentCode", t.ParentCode, ""); err != nil {
+		if t.ParentCode, err = optCode("body.parentCode", t.ParentCode); err != nil {
 			return err
 		}
 	}
 	if t.StationCode != "" {
-		if t.StationCode, err = code("body.stationCode", t.StationCode, ""); err != nil {
+		if t.StationCode, err = optCode("body.stationCode", t.StationCode); err != nil {
 			return err
 		}
 	}
@@ -180,7 +181,7 @@ func (m *Module) checkCategory(ctx context.Context, self id.ID, c *Category) err
 		if err != nil || s.MerchantID != c.MerchantID {
 			return errs.Field("body.stationId", "is not a station of the merchant", c.StationID.String())
 		}
-		c.StationCode = s.Code
+		c.StationCode = db.OptText(s.Code)
 	}
 	return nil
 }
@@ -250,7 +251,7 @@ func (m *Module) checkTerminalRow(t *Terminal) error {
 		return err
 	}
 	if t.SaleChannelCode != "" {
-		if t.SaleChannelCode, err = code("body.saleChannelCode", t.SaleChannelCode, ""); err != nil {
+		if t.SaleChannelCode, err = optCode("body.saleChannelCode", t.SaleChannelCode); err != nil {
 			return err
 		}
 	}

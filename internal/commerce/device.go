@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/banapos/bana/internal/platform/db"
 	"slices"
 	"strings"
 	"time"
@@ -138,7 +139,7 @@ func (m *Module) IssueEnrollmentCode(ctx context.Context, in DeviceEnrollmentCod
 	for range 5 {
 		c := newCode()
 		row := DeviceEnrollment{ID: m.ids.Next(), OrganizerID: mer.OrganizerID, MerchantID: mer.ID, CodeHash: hashCode(c),
-			Name: in.Name, Kind: in.Kind, TerminalID: in.TerminalID, Permissions: perms, CreatedBy: createdBy,
+			Name: db.OptText(in.Name), Kind: in.Kind, TerminalID: in.TerminalID, Permissions: perms, CreatedBy: createdBy,
 			ExpiresAt: now.Add(EnrollmentCodeTTL), CreatedAt: now}
 		err := m.insert(ctx, &row, 1)
 		if errs.KindOf(err) == errs.Conflict {
@@ -195,7 +196,7 @@ func (m *Module) Enroll(ctx context.Context, in DeviceEnrollInput) (*DeviceEnrol
 		}
 		name := in.Name
 		if name == "" {
-			name = e.Name
+			name = string(e.Name)
 		}
 		if name == "" {
 			name = "Thiết bị " + c[:4]
@@ -205,7 +206,7 @@ func (m *Module) Enroll(ctx context.Context, in DeviceEnrollInput) (*DeviceEnrol
 			kind = e.Kind
 		}
 		d := Device{ID: m.ids.Next(), OrganizerID: e.OrganizerID, MerchantID: e.MerchantID, TerminalID: e.TerminalID,
-			Name: name, Kind: kind, Platform: in.Platform, Serial: in.Serial, AppVersion: in.AppVersion, Status: DeviceActive,
+			Name: name, Kind: kind, Platform: db.OptText(in.Platform), Serial: db.OptText(in.Serial), AppVersion: db.OptText(in.AppVersion), Status: DeviceActive,
 			Permissions: e.Permissions, EnrolledAt: now, CreatedAt: now, UpdatedAt: now}
 		token, _, err := m.tokens.Issue(&auth.Principal{UserID: d.ID, Kind: auth.KindDevice, OrganizerID: d.OrganizerID,
 			MerchantIDs: []id.ID{d.MerchantID}, Roles: []auth.Role{auth.Employee}, Permissions: d.Permissions}, DeviceTokenTTL)

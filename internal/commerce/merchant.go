@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/banapos/bana/internal/platform/db"
 	"slices"
 	"sort"
 	"strings"
@@ -112,12 +113,12 @@ func (in *OnboardInput) normalize(loc string) error {
 		in.PriceIncludesTax = &t
 	}
 	m := Merchant{Name: in.Name, Type: in.Type, Status: in.Status, Currency: in.Currency, Timezone: in.Timezone,
-		VATRate: in.VATRate, TaxCode: in.TaxCode, Address: in.Address, Phone: in.Phone, Email: in.Email,
+		VATRate: in.VATRate, TaxCode: db.OptText(in.TaxCode), Address: db.OptText(in.Address), Phone: db.OptText(in.Phone), Email: db.OptText(in.Email),
 		BarcodeConfig: in.BarcodeConfig}
 	if err := validateMerchant(&m, loc); err != nil {
 		return err
 	}
-	in.TaxCode, in.Address, in.Phone, in.Email = m.TaxCode, m.Address, m.Phone, m.Email
+	in.TaxCode, in.Address, in.Phone, in.Email = string(m.TaxCode), string(m.Address), string(m.Phone), string(m.Email)
 	if len(in.Key) > 200 {
 		return errs.Field(loc+".key", "is longer than 200 characters", nil)
 	}
@@ -144,7 +145,7 @@ func validateMerchant(m *Merchant, loc string) error {
 	}
 	for _, f := range []struct {
 		name string
-		v    *string
+		v    *db.OptText
 		max  int
 	}{{"taxCode", &m.TaxCode, 20}, {"address", &m.Address, 500}, {"phone", &m.Phone, 30}, {"email", &m.Email, 200}} {
 		if *f.v, err = cleanText(loc+"."+f.name, *f.v, f.max); err != nil {
@@ -189,7 +190,7 @@ func (m *Module) Onboard(ctx context.Context, in OnboardInput) (*Onboarding, err
 		now := m.clock.Now()
 		mer := Merchant{ID: m.ids.Next(), OrganizerID: in.OrganizerID, Name: in.Name, Type: in.Type, Status: in.Status,
 			Currency: in.Currency, Timezone: in.Timezone, PriceIncludesTax: *in.PriceIncludesTax, VATRate: in.VATRate,
-			TaxCode: in.TaxCode, Address: in.Address, Phone: in.Phone, Email: in.Email, BarcodeConfig: in.BarcodeConfig,
+			TaxCode: db.OptText(in.TaxCode), Address: db.OptText(in.Address), Phone: db.OptText(in.Phone), Email: db.OptText(in.Email), BarcodeConfig: in.BarcodeConfig,
 			CreatedAt: now, UpdatedAt: now}
 		if in.Key != "" {
 			mer.OnboardingKey = &in.Key
@@ -296,7 +297,7 @@ func (m *Module) seedMerchant(ctx context.Context, mer *Merchant, in *OnboardInp
 			if !ok {
 				return errs.Field("body.categories", "station "+sc+" of "+c.Code+" is not among the stations", sc)
 			}
-			row.StationID, row.StationCode = &sid, sc
+			row.StationID, row.StationCode = &sid, db.OptText(sc)
 		}
 		if c.TemplateID != 0 {
 			tid := c.TemplateID
@@ -356,7 +357,7 @@ func (m *Module) templateSeeds(ctx context.Context, typ string) ([]CategorySeed,
 	}
 	out := make([]CategorySeed, 0, len(rows))
 	for _, t := range rows {
-		out = append(out, CategorySeed{Code: t.Code, Name: t.Name, ParentCode: t.ParentCode, StationCode: t.StationCode, TemplateID: t.ID})
+		out = append(out, CategorySeed{Code: t.Code, Name: t.Name, ParentCode: string(t.ParentCode), StationCode: string(t.StationCode), TemplateID: t.ID})
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package commerce
 
 import (
 	"encoding/json"
+	"github.com/banapos/bana/internal/platform/db"
 	"time"
 
 	"github.com/banapos/bana/internal/platform/id"
@@ -80,11 +81,11 @@ func TaxRateBP(code string) int64 {
 type MerchantType struct {
 	bun.BaseModel `bun:"table:merchant_types" json:"-"`
 
-	ID          id.ID  `bun:"id,pk" json:"id" readOnly:"true"`
-	Code        string `bun:"code" json:"code" enum:"DEFAULT,TICKET,FNB,THEATER"`
-	Name        string `bun:"name" json:"name"`
-	Description string `bun:"description" json:"description"`
-	Position    int    `bun:"position" json:"position"`
+	ID          id.ID      `bun:"id,pk" json:"id" readOnly:"true"`
+	Code        string     `bun:"code" json:"code" enum:"DEFAULT,TICKET,FNB,THEATER"`
+	Name        string     `bun:"name" json:"name"`
+	Description db.OptText `bun:"description" json:"description,omitempty"`
+	Position    int        `bun:"position" json:"position"`
 }
 
 // Merchant is a shop, café, box office or theatre of an organizer.
@@ -100,10 +101,10 @@ type Merchant struct {
 	Timezone         string         `bun:"timezone" json:"timezone" required:"false" doc:"IANA zone, Asia/Ho_Chi_Minh by default"`
 	PriceIncludesTax bool           `bun:"price_includes_tax" json:"priceIncludesTax" required:"false" doc:"Whether variant prices include VAT"`
 	VATRate          string         `bun:"vat_rate" json:"vatRate" required:"false" enum:"VAT0,VAT5,VAT8,VAT10,KCT,KKKNT" doc:"Default VAT of the merchant's variants"`
-	TaxCode          string         `bun:"tax_code" json:"taxCode,omitempty" doc:"Mã số thuế of the merchant, when it has its own"`
-	Address          string         `bun:"address" json:"address,omitempty"`
-	Phone            string         `bun:"phone" json:"phone,omitempty"`
-	Email            string         `bun:"email" json:"email,omitempty"`
+	TaxCode          db.OptText     `bun:"tax_code" json:"taxCode,omitempty" doc:"Mã số thuế of the merchant, when it has its own"`
+	Address          db.OptText     `bun:"address" json:"address,omitempty"`
+	Phone            db.OptText     `bun:"phone" json:"phone,omitempty"`
+	Email            db.OptText     `bun:"email" json:"email,omitempty"`
 	BarcodeConfig    *BarcodeConfig `bun:"barcode_config,type:jsonb" json:"barcodeConfig,omitempty" doc:"Weighed-item barcode formats of the merchant's scales"`
 	OnboardingKey    *string        `bun:"onboarding_key" json:"onboardingKey,omitempty" readOnly:"true" doc:"Natural key of the onboarding that created it (SELLER_REGISTERED, an Idempotency-Key)"`
 	CreatedAt        time.Time      `bun:"created_at" json:"createdAt" readOnly:"true"`
@@ -115,15 +116,15 @@ type Merchant struct {
 type CategoryTemplate struct {
 	bun.BaseModel `bun:"table:category_templates" json:"-"`
 
-	ID           id.ID     `bun:"id,pk" json:"id" readOnly:"true"`
-	MerchantType string    `bun:"merchant_type" json:"merchantType" enum:"DEFAULT,TICKET,FNB,THEATER"`
-	Code         string    `bun:"code" json:"code" required:"false"`
-	Name         string    `bun:"name" json:"name"`
-	ParentCode   string    `bun:"parent_code" json:"parentCode,omitempty" doc:"Code of the parent template of the same type"`
-	StationCode  string    `bun:"station_code" json:"stationCode,omitempty" doc:"Station its items go to; empty: the merchant's default station"`
-	Position     int       `bun:"position" json:"position" required:"false"`
-	CreatedAt    time.Time `bun:"created_at" json:"createdAt" readOnly:"true"`
-	UpdatedAt    time.Time `bun:"updated_at" json:"updatedAt" readOnly:"true"`
+	ID           id.ID      `bun:"id,pk" json:"id" readOnly:"true"`
+	MerchantType string     `bun:"merchant_type" json:"merchantType" enum:"DEFAULT,TICKET,FNB,THEATER"`
+	Code         string     `bun:"code" json:"code" required:"false"`
+	Name         string     `bun:"name" json:"name"`
+	ParentCode   db.OptText `bun:"parent_code" json:"parentCode,omitempty" doc:"Code of the parent template of the same type"`
+	StationCode  db.OptText `bun:"station_code" json:"stationCode,omitempty" doc:"Station its items go to; empty: the merchant's default station"`
+	Position     int        `bun:"position" json:"position" required:"false"`
+	CreatedAt    time.Time  `bun:"created_at" json:"createdAt" readOnly:"true"`
+	UpdatedAt    time.Time  `bun:"updated_at" json:"updatedAt" readOnly:"true"`
 }
 
 // Station is a kitchen or bar station: where the sale module sends the tickets of a category.
@@ -151,9 +152,9 @@ type Category struct {
 	ParentID    *id.ID     `bun:"parent_id" json:"parentId,omitempty" doc:"Parent category of the same merchant; absent at the root"`
 	Code        string     `bun:"code" json:"code" required:"false" doc:"Upper-case code, unique per merchant; derived from the name when absent (Cà phê: CA_PHE)"`
 	Name        string     `bun:"name" json:"name"`
-	Description string     `bun:"description" json:"description,omitempty"`
+	Description db.OptText `bun:"description" json:"description,omitempty"`
 	StationID   *id.ID     `bun:"station_id" json:"stationId,omitempty" doc:"Station the category's items are prepared at"`
-	StationCode string     `bun:"station_code" json:"stationCode,omitempty" readOnly:"true" doc:"Code of the station, kept with the category for ticket routing"`
+	StationCode db.OptText `bun:"station_code" json:"stationCode,omitempty" readOnly:"true" doc:"Code of the station, kept with the category for ticket routing"`
 	Status      string     `bun:"status" json:"status" required:"false" enum:"ACTIVE,INACTIVE"`
 	Position    int        `bun:"position" json:"position" required:"false"`
 	TemplateID  *id.ID     `bun:"template_id" json:"templateId,omitempty" readOnly:"true" doc:"The template it was copied from at onboarding"`
@@ -187,7 +188,7 @@ type Terminal struct {
 	MerchantID      id.ID      `bun:"merchant_id" json:"merchantId"`
 	Code            string     `bun:"code" json:"code" required:"false" doc:"Upper-case code, e.g. QUAY_1; derived from the name when absent"`
 	Name            string     `bun:"name" json:"name"`
-	SaleChannelCode string     `bun:"sale_channel_code" json:"saleChannelCode,omitempty" doc:"The sale channel its orders default to"`
+	SaleChannelCode db.OptText `bun:"sale_channel_code" json:"saleChannelCode,omitempty" doc:"The sale channel its orders default to"`
 	Status          string     `bun:"status" json:"status" required:"false" enum:"ACTIVE,INACTIVE"`
 	CreatedAt       time.Time  `bun:"created_at" json:"createdAt" readOnly:"true"`
 	UpdatedAt       time.Time  `bun:"updated_at" json:"updatedAt" readOnly:"true"`
@@ -205,9 +206,9 @@ type Device struct {
 	TerminalID     *id.ID     `bun:"terminal_id" json:"terminalId,omitempty" doc:"The terminal the device serves"`
 	Name           string     `bun:"name" json:"name"`
 	Kind           string     `bun:"kind" json:"kind" required:"false" enum:"POS,KDS,KIOSK,PRINTER,OTHER"`
-	Platform       string     `bun:"platform" json:"platform,omitempty"`
-	Serial         string     `bun:"serial" json:"serial,omitempty"`
-	AppVersion     string     `bun:"app_version" json:"appVersion,omitempty"`
+	Platform       db.OptText `bun:"platform" json:"platform,omitempty"`
+	Serial         db.OptText `bun:"serial" json:"serial,omitempty"`
+	AppVersion     db.OptText `bun:"app_version" json:"appVersion,omitempty"`
 	Status         string     `bun:"status" json:"status" readOnly:"true" enum:"ACTIVE,REVOKED"`
 	Permissions    []string   `bun:"permissions,type:jsonb" json:"permissions" readOnly:"true" doc:"Permissions its token carries"`
 	TokenID        string     `bun:"token_id" json:"-"`
@@ -227,7 +228,7 @@ type DeviceEnrollment struct {
 	OrganizerID id.ID      `bun:"organizer_id" json:"organizerId"`
 	MerchantID  id.ID      `bun:"merchant_id" json:"merchantId"`
 	CodeHash    string     `bun:"code_hash" json:"-"`
-	Name        string     `bun:"name" json:"name,omitempty"`
+	Name        db.OptText `bun:"name" json:"name,omitempty"`
 	Kind        string     `bun:"kind" json:"kind"`
 	TerminalID  *id.ID     `bun:"terminal_id" json:"terminalId,omitempty"`
 	Permissions []string   `bun:"permissions,type:jsonb" json:"permissions"`
@@ -303,7 +304,7 @@ type Product struct {
 	MerchantID  id.ID      `bun:"merchant_id" json:"merchantId"`
 	CategoryID  *id.ID     `bun:"category_id" json:"categoryId,omitempty"`
 	Name        string     `bun:"name" json:"name"`
-	Description string     `bun:"description" json:"description,omitempty"`
+	Description db.OptText `bun:"description" json:"description,omitempty"`
 	Status      string     `bun:"status" json:"status" required:"false" enum:"ACTIVE,INACTIVE"`
 	Position    int        `bun:"position" json:"position" required:"false"`
 	CreatedAt   time.Time  `bun:"created_at" json:"createdAt" readOnly:"true"`
@@ -322,9 +323,9 @@ type ProductInfo struct {
 	OrganizerID id.ID             `bun:"organizer_id" json:"organizerId" readOnly:"true"`
 	MerchantID  id.ID             `bun:"merchant_id" json:"merchantId" readOnly:"true"`
 	ProductID   id.ID             `bun:"product_id" json:"productId" readOnly:"true"`
-	Unit        string            `bun:"unit" json:"unit,omitempty" doc:"Selling unit: ly, cái, kg, vé..."`
-	Content     string            `bun:"content" json:"content,omitempty" doc:"Long description"`
-	Origin      string            `bun:"origin" json:"origin,omitempty" doc:"Xuất xứ"`
+	Unit        db.OptText        `bun:"unit" json:"unit,omitempty" doc:"Selling unit: ly, cái, kg, vé..."`
+	Content     db.OptText        `bun:"content" json:"content,omitempty" doc:"Long description"`
+	Origin      db.OptText        `bun:"origin" json:"origin,omitempty" doc:"Xuất xứ"`
 	Images      []string          `bun:"images,type:jsonb" json:"images,omitempty"`
 	Attributes  map[string]string `bun:"attributes,type:jsonb" json:"attributes,omitempty"`
 	CreatedAt   time.Time         `bun:"created_at" json:"createdAt" readOnly:"true"`
@@ -341,11 +342,11 @@ type ProductVariant struct {
 	MerchantID  id.ID          `bun:"merchant_id" json:"merchantId" required:"false" doc:"Set from the product"`
 	ProductID   id.ID          `bun:"product_id" json:"productId"`
 	Name        string         `bun:"name" json:"name" required:"false" doc:"Default: the option values (L / Đỏ), or the product's name"`
-	SKU         string         `bun:"sku" json:"sku,omitempty" doc:"Stock keeping unit, unique per merchant among all identifiers"`
+	SKU         db.OptText     `bun:"sku" json:"sku,omitempty" doc:"Stock keeping unit, unique per merchant among all identifiers"`
 	Options     VariantOptions `bun:"options,type:jsonb" json:"options,omitempty" doc:"What sets it apart: {\"size\":\"L\",\"colour\":\"Đỏ\"}"`
 	Price       int64          `bun:"price" json:"price" doc:"Base price in whole VND (tax as the merchant's priceIncludesTax says)"`
 	Currency    string         `bun:"currency" json:"currency" required:"false" doc:"The merchant's currency (VND)"`
-	TaxRate     string         `bun:"tax_rate" json:"taxRate,omitempty" enum:"VAT0,VAT5,VAT8,VAT10,KCT,KKKNT" doc:"VAT code; absent: the merchant's vatRate"`
+	TaxRate     db.OptText     `bun:"tax_rate" json:"taxRate,omitempty" enum:"VAT0,VAT5,VAT8,VAT10,KCT,KKKNT" doc:"VAT code; absent: the merchant's vatRate"`
 	Status      string         `bun:"status" json:"status" required:"false" enum:"ACTIVE,INACTIVE"`
 	TrackStock  bool           `bun:"track_stock" json:"trackStock" required:"false"`
 	Position    int            `bun:"position" json:"position" required:"false"`

@@ -180,7 +180,7 @@ func (m *Module) Name() string { return "commerce" }
 
 // Migrations returns the module's schema and its seeds (merchant types, category templates).
 func (m *Module) Migrations() db.Migrations {
-	return db.Migrations{Module: "commerce", Schema: "public", FS: db.MigrationFiles(migrationFS)}
+	return db.Migrations{Module: "commerce", Schema: "public", FS: db.MigrationFiles(migrationFS), Steps: []db.Step{optionalText()}}
 }
 
 // Routes registers the module's HTTP operations (http.go): merchants, the catalog, devices.
@@ -201,3 +201,20 @@ func (m *Module) Subscribe(b *events.Bus) {
 
 // Queues names the module's job queue.
 func (m *Module) Queues() []string { return []string{Queue} }
+
+// optionalText is the step that stores absent optional text as NULL
+// (docs/decisions/0016-null-for-absent-text.md).
+func optionalText() db.Step {
+	return db.OptionalText(4, "optional_text",
+		db.TextColumns{Table: "merchant_types", Columns: []string{"description"}},
+		db.TextColumns{Table: "merchants", Columns: []string{"tax_code", "address", "phone", "email"}},
+		db.TextColumns{Table: "category_templates", Columns: []string{"parent_code", "station_code"}},
+		db.TextColumns{Table: "categories", Columns: []string{"description", "station_code"}},
+		db.TextColumns{Table: "terminals", Columns: []string{"sale_channel_code"}},
+		db.TextColumns{Table: "devices", Columns: []string{"platform", "serial", "app_version"}},
+		db.TextColumns{Table: "device_enrollments", Columns: []string{"name"}},
+		db.TextColumns{Table: "products", Columns: []string{"description"}},
+		db.TextColumns{Table: "product_infos", Columns: []string{"unit", "content", "origin"}},
+		db.TextColumns{Table: "product_variants", Columns: []string{"sku", "tax_rate"}},
+	)
+}

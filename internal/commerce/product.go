@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/banapos/bana/internal/platform/db"
 	"maps"
 	"slices"
 	"strings"
@@ -62,7 +63,7 @@ func (m *Module) CreateProduct(ctx context.Context, in *ProductInput) (*Product,
 		}
 		now := m.clock.Now()
 		p := Product{ID: m.ids.Next(), OrganizerID: mer.OrganizerID, MerchantID: mer.ID, CategoryID: in.CategoryID,
-			Name: in.Name, Description: in.Description, Status: in.Status, Position: in.Position, CreatedAt: now, UpdatedAt: now}
+			Name: in.Name, Description: db.OptText(in.Description), Status: in.Status, Position: in.Position, CreatedAt: now, UpdatedAt: now}
 		if err := m.checkProduct(ctx, &p, "body"); err != nil {
 			return err
 		}
@@ -102,7 +103,7 @@ func (m *Module) CreateProduct(ctx context.Context, in *ProductInput) (*Product,
 		for i, vi := range in.Variants {
 			at := fmt.Sprintf("body.variants[%d]", i)
 			v := ProductVariant{ID: m.ids.Next(), OrganizerID: p.OrganizerID, MerchantID: p.MerchantID, ProductID: p.ID,
-				Name: vi.Name, SKU: vi.SKU, Options: vi.Options, Price: vi.Price, Currency: vi.Currency, TaxRate: vi.TaxRate,
+				Name: vi.Name, SKU: db.OptText(vi.SKU), Options: vi.Options, Price: vi.Price, Currency: vi.Currency, TaxRate: db.OptText(vi.TaxRate),
 				Status: vi.Status, TrackStock: vi.TrackStock, Position: i + 1, CreatedAt: now, UpdatedAt: now}
 			if err := checkVariant(&v, &p, mer, at); err != nil {
 				return err
@@ -114,7 +115,7 @@ func (m *Module) CreateProduct(ctx context.Context, in *ProductInput) (*Product,
 			}
 			vid := v.ID
 			if v.SKU != "" {
-				if err := addIdent(at+".sku", &vid, IDSKU, v.SKU); err != nil {
+				if err := addIdent(at+".sku", &vid, IDSKU, string(v.SKU)); err != nil {
 					return err
 				}
 			}
@@ -242,7 +243,7 @@ func checkVariant(v *ProductVariant, p *Product, mer *Merchant, loc string) erro
 	if v.Currency != mer.Currency {
 		return errs.Field(loc+".currency", "must be the merchant's currency "+mer.Currency, v.Currency)
 	}
-	if v.TaxRate != "" && !slices.Contains(TaxRates, v.TaxRate) {
+	if v.TaxRate != "" && !slices.Contains(TaxRates, string(v.TaxRate)) {
 		return errs.Field(loc+".taxRate", "must be one of "+strings.Join(TaxRates, ", "), v.TaxRate)
 	}
 	if v.Status == "" {
@@ -255,8 +256,8 @@ func checkVariant(v *ProductVariant, p *Product, mer *Merchant, loc string) erro
 }
 
 // checkIdentifier normalises a code, naming the field on failure.
-func checkIdentifier(loc string, t IdentifierType, c string) (string, error) {
-	norm, err := NormalizeIdentifier(t, c)
+func checkIdentifier[S ~string](loc string, t IdentifierType, c S) (S, error) {
+	norm, err := NormalizeIdentifier(t, string(c))
 	if err != nil {
 		if t == IDSKU && strings.HasSuffix(loc, ".sku") {
 			return "", errs.Field(loc, err.Error(), c)
@@ -269,7 +270,7 @@ func checkIdentifier(loc string, t IdentifierType, c string) (string, error) {
 		}
 		return "", errs.Field(loc+".code", err.Error(), c)
 	}
-	return norm, nil
+	return S(norm), nil
 }
 
 func applyInfo(info *ProductInfo, in *ProductInfoInput, loc string) error {
@@ -277,13 +278,13 @@ func applyInfo(info *ProductInfo, in *ProductInfoInput, loc string) error {
 		return nil
 	}
 	var err error
-	if info.Unit, err = cleanText(loc+".unit", in.Unit, 30); err != nil {
+	if info.Unit, err = cleanText(loc+".unit", db.OptText(in.Unit), 30); err != nil {
 		return err
 	}
-	if info.Content, err = cleanText(loc+".content", in.Content, 20000); err != nil {
+	if info.Content, err = cleanText(loc+".content", db.OptText(in.Content), 20000); err != nil {
 		return err
 	}
-	if info.Origin, err = cleanText(loc+".origin", in.Origin, 200); err != nil {
+	if info.Origin, err = cleanText(loc+".origin", db.OptText(in.Origin), 200); err != nil {
 		return err
 	}
 	if len(in.Images) > 20 {
@@ -488,14 +489,14 @@ func (m *Module) syncSKU(ctx context.Context, v *ProductVariant, loc string) err
 		return nil
 	}
 	s := newCodeSet()
-	_ = s.add(v.SKU, loc)
+	_ = s.add(string(v.SKU), loc)
 	if err := m.codesFree(ctx, v.MerchantID, s, 0); err != nil {
 		return err
 	}
 	now := m.clock.Now()
 	vid := v.ID
 	row := ProductIdentifier{ID: m.ids.Next(), OrganizerID: v.OrganizerID, MerchantID: v.MerchantID, ProductID: v.ProductID,
-		VariantID: &vid, Type: IDSKU, Code: v.SKU, CreatedAt: now, UpdatedAt: now}
+		VariantID: &vid, Type: IDSKU, Code: string(v.SKU), CreatedAt: now, UpdatedAt: now}
 	return conflictCodes(m.insert(ctx, &row, 1))
 }
 

@@ -131,8 +131,8 @@ func (m *Module) loadDemoVariants(ctx context.Context, out *DemoCatalog) error {
 		}
 		for _, v := range vs {
 			if v.SKU != "" {
-				out.Variants[v.SKU] = v.ID
-				out.Products[v.SKU] = v.ProductID
+				out.Variants[string(v.SKU)] = v.ID
+				out.Products[string(v.SKU)] = v.ProductID
 			}
 		}
 		if len(vs) < query.MaxLimit {

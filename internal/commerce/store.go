@@ -69,7 +69,7 @@ func (m *Module) revokeMerchantDevices(ctx context.Context, merchantID id.ID, no
 
 // setCategoriesStationCode gives the categories of a station its new code.
 func (m *Module) setCategoriesStationCode(ctx context.Context, stationID id.ID, code string) error {
-	_, err := m.exec(ctx, `UPDATE categories SET station_code = ? WHERE station_id = ?`, code, int64(stationID))
+	_, err := m.exec(ctx, `UPDATE categories SET station_code = ? WHERE station_id = ?`, db.OptText(code), int64(stationID))
 	return err
 }
 

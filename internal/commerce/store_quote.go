@@ -57,10 +57,11 @@ func (m *Module) variantsForQuote(ctx context.Context, merchantID id.ID, variant
 	for rows.Next() {
 		var v VariantInfo
 		var opts []byte
-		var vStatus, pStatus, vTax, merTax string
+		var vStatus, pStatus, merTax string
+		var sku, vTax db.OptText
 		var catID, parentID, stationID sql.NullInt64
 		var catCode, stationCode sql.NullString
-		if err := rows.Scan(&v.VariantID, &v.ProductID, &v.OrganizerID, &v.SKU, &v.VariantName, &v.ProductName, &opts, &v.Price,
+		if err := rows.Scan(&v.VariantID, &v.ProductID, &v.OrganizerID, &sku, &v.VariantName, &v.ProductName, &opts, &v.Price,
 			&v.Currency, &vTax, &vStatus, &pStatus, &v.TrackStock, &catID, &catCode, &parentID, &stationID, &stationCode,
 			&merTax, &v.PriceIncludesTax); err != nil {
 			return nil, db.Classify(err)
@@ -75,7 +76,7 @@ func (m *Module) variantsForQuote(ctx context.Context, merchantID id.ID, variant
 		if v.VariantName != "" && v.VariantName != v.ProductName {
 			v.Name = v.ProductName + " (" + v.VariantName + ")"
 		}
-		v.TaxRate = vTax
+		v.SKU, v.TaxRate = string(sku), string(vTax)
 		if v.TaxRate == "" {
 			v.TaxRate = merTax
 		}

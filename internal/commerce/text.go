@@ -1,6 +1,7 @@
 package commerce
 
 import (
+	"github.com/banapos/bana/internal/platform/db"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -27,12 +28,12 @@ func cleanName(loc, s string, maxLen int) (string, error) {
 }
 
 // cleanText is cleanName for optional text.
-func cleanText(loc, s string, maxLen int) (string, error) {
-	s = strings.TrimSpace(norm.NFC.String(s))
-	if utf8.RuneCountInString(s) > maxLen {
-		return "", errs.Field(loc, "is too long", utf8.RuneCountInString(s))
+func cleanText[S ~string](loc string, s S, maxLen int) (S, error) {
+	s = S(strings.TrimSpace(norm.NFC.String(string(s))))
+	if utf8.RuneCountInString(string(s)) > maxLen {
+		return "", errs.Field(loc, "is too long", utf8.RuneCountInString(string(s)))
 	}
-	if !utf8.ValidString(s) {
+	if !utf8.ValidString(string(s)) {
 		return "", errs.Field(loc, "is not valid UTF-8", nil)
 	}
 	return s, nil
@@ -88,4 +89,10 @@ func code(loc, c, name string) (string, error) {
 		}
 	}
 	return c, nil
+}
+
+// optCode checks an optional code (a parent's, a station's): absent stays absent.
+func optCode(loc string, c db.OptText) (db.OptText, error) {
+	s, err := code(loc, string(c), "")
+	return db.OptText(s), err
 }

@@ -2,6 +2,7 @@ package configuration
 
 import (
 	"encoding/json"
+	"github.com/banapos/bana/internal/platform/db"
 	"regexp"
 	"time"
 
@@ -33,7 +34,7 @@ type Configuration struct {
 	MerchantID  *id.ID          `bun:"merchant_id" json:"merchantId,omitempty" doc:"Merchant the setting applies to; absent for organizer-wide settings"`
 	Code        string          `bun:"code" json:"code" minLength:"1" maxLength:"100" pattern:"^[A-Z0-9_.:-]+$" doc:"Setting key, e.g. PAYMENT.VNPAY_QR_MMS"`
 	Group       string          `bun:"group" json:"group,omitempty" maxLength:"50" doc:"Grouping for display, e.g. PAYMENT"`
-	Description string          `bun:"description" json:"description,omitempty" maxLength:"500"`
+	Description db.OptText      `bun:"description" json:"description,omitempty" maxLength:"500"`
 	DataType    DataType        `bun:"data_type" json:"dataType" enum:"TEXT,NUMBER,BOOLEAN,JSON,SECRET"`
 	Value       json.RawMessage `bun:"value,type:jsonb" json:"value" doc:"The value, of dataType. A SECRET is sent as a string, sealed at rest and returned as null."`
 	CreatedAt   time.Time       `bun:"created_at" json:"createdAt" readOnly:"true"`

@@ -57,7 +57,7 @@ func (m *Module) Name() string { return "configuration" }
 
 // Migrations returns the module's schema (PostgreSQL schema public, the document's).
 func (m *Module) Migrations() db.Migrations {
-	return db.Migrations{Module: "configuration", Schema: "public", FS: db.MigrationFiles(migrationFS)}
+	return db.Migrations{Module: "configuration", Schema: "public", FS: db.MigrationFiles(migrationFS), Steps: []db.Step{optionalText()}}
 }
 
 // Routes registers the CRUD routes (SECRET values withheld) and the reveal route.
@@ -67,4 +67,12 @@ func (m *Module) Routes(s *api.Server) {
 		Permission: permission, Validate: m.validate, Output: redact,
 	})
 	m.revealRoute(s)
+}
+
+// optionalText is the step that stores absent optional text as NULL
+// (docs/decisions/0016-null-for-absent-text.md).
+func optionalText() db.Step {
+	return db.OptionalText(2, "optional_text",
+		db.TextColumns{Table: "configurations", Columns: []string{"description"}},
+	)
 }

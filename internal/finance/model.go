@@ -2,6 +2,7 @@ package finance
 
 import (
 	"fmt"
+	"github.com/banapos/bana/internal/platform/db"
 	"math"
 	"regexp"
 	"slices"
@@ -78,8 +79,8 @@ type FinanceWallet struct {
 	Balance       int64      `bun:"balance" json:"balance" readOnly:"true" doc:"The sum of the wallet's postings, whole VND; set by the server only"`
 	Methods       []string   `bun:"methods,type:jsonb" json:"methods" required:"false" maxItems:"20" doc:"Tender methods whose money this wallet receives (CASH, QR, TRANSFER_EXTERNAL, CARD_EXTERNAL, ...; PURCHASE for the cost of goods received), each at most one wallet of the merchant. CASH only to a CASH wallet, which takes nothing but CASH and PURCHASE. A method no wallet names goes to the merchant's default wallet: CASH and PURCHASE to the default CASH wallet, any other to the default BANK wallet"`
 	IsDefault     bool       `bun:"is_default" json:"isDefault" readOnly:"true" doc:"The merchant's default wallet of its type, made by the server (the Cash wallet of a new merchant)"`
-	AccountNumber string     `bun:"account_number" json:"accountNumber,omitempty" maxLength:"50" doc:"Bank or e-wallet account, for people"`
-	Description   string     `bun:"description" json:"description,omitempty" maxLength:"500"`
+	AccountNumber db.OptText `bun:"account_number" json:"accountNumber,omitempty" maxLength:"50" doc:"Bank or e-wallet account, for people"`
+	Description   db.OptText `bun:"description" json:"description,omitempty" maxLength:"500"`
 	CreatedAt     time.Time  `bun:"created_at" json:"createdAt" readOnly:"true"`
 	UpdatedAt     time.Time  `bun:"updated_at" json:"updatedAt" readOnly:"true"`
 	DeletedAt     *time.Time `bun:"deleted_at" json:"deletedAt,omitempty" readOnly:"true"`
@@ -95,7 +96,7 @@ type FinanceCategory struct {
 	Code        string     `bun:"code" json:"code" minLength:"1" maxLength:"40" pattern:"^[A-Z0-9_]+$" doc:"Unique per merchant; SALES and PURCHASES are the worker's"`
 	Name        string     `bun:"name" json:"name" minLength:"1" maxLength:"100"`
 	Type        string     `bun:"type" json:"type" enum:"INCOME,EXPENSE" doc:"Fixed at creation"`
-	Description string     `bun:"description" json:"description,omitempty" maxLength:"500"`
+	Description db.OptText `bun:"description" json:"description,omitempty" maxLength:"500"`
 	CreatedAt   time.Time  `bun:"created_at" json:"createdAt" readOnly:"true"`
 	UpdatedAt   time.Time  `bun:"updated_at" json:"updatedAt" readOnly:"true"`
 	DeletedAt   *time.Time `bun:"deleted_at" json:"deletedAt,omitempty" readOnly:"true"`
@@ -106,24 +107,24 @@ type FinanceCategory struct {
 type FinanceTransaction struct {
 	bun.BaseModel `bun:"table:finance_transactions" json:"-"`
 
-	ID              id.ID     `bun:"id,pk" json:"id"`
-	OrganizerID     id.ID     `bun:"organizer_id" json:"organizerId"`
-	MerchantID      id.ID     `bun:"merchant_id" json:"merchantId"`
-	WalletID        id.ID     `bun:"wallet_id" json:"walletId"`
-	CategoryID      *id.ID    `bun:"category_id" json:"categoryId,omitempty"`
-	Type            string    `bun:"type" json:"type" enum:"INCOME,EXPENSE,TRANSFER"`
-	Amount          int64     `bun:"amount" json:"amount" doc:"Signed, whole VND: what the posting adds to the wallet's balance (an EXPENSE, an outgoing TRANSFER leg and the reversal of an INCOME are negative)"`
-	Currency        string    `bun:"currency" json:"currency"`
-	Source          string    `bun:"source" json:"source" enum:"MANUAL,PAYMENT,REFUND,PURCHASE_RECEIPT,REVERSAL,TRANSFER"`
-	SourceKey       string    `bun:"source_key" json:"sourceKey" doc:"What the posting records (PAYMENT:<paymentId>, REFUND:<refundId>, ...): unique per merchant"`
-	ReferenceID     *id.ID    `bun:"reference_id" json:"referenceId,omitempty" doc:"The sale order or purchase order the posting is about"`
-	ReversesID      *id.ID    `bun:"reverses_id" json:"reversesId,omitempty" doc:"The posting this one reverses (in whole, or in part for a refund)"`
-	TransferID      *id.ID    `bun:"transfer_id" json:"transferId,omitempty" doc:"The transfer both legs share"`
-	CounterWalletID *id.ID    `bun:"counter_wallet_id" json:"counterWalletId,omitempty" doc:"A transfer leg's other wallet"`
-	Description     string    `bun:"description" json:"description,omitempty"`
-	OccurredAt      time.Time `bun:"occurred_at" json:"occurredAt"`
-	CreatedBy       id.ID     `bun:"created_by" json:"createdBy"`
-	CreatedAt       time.Time `bun:"created_at" json:"createdAt"`
+	ID              id.ID      `bun:"id,pk" json:"id"`
+	OrganizerID     id.ID      `bun:"organizer_id" json:"organizerId"`
+	MerchantID      id.ID      `bun:"merchant_id" json:"merchantId"`
+	WalletID        id.ID      `bun:"wallet_id" json:"walletId"`
+	CategoryID      *id.ID     `bun:"category_id" json:"categoryId,omitempty"`
+	Type            string     `bun:"type" json:"type" enum:"INCOME,EXPENSE,TRANSFER"`
+	Amount          int64      `bun:"amount" json:"amount" doc:"Signed, whole VND: what the posting adds to the wallet's balance (an EXPENSE, an outgoing TRANSFER leg and the reversal of an INCOME are negative)"`
+	Currency        string     `bun:"currency" json:"currency"`
+	Source          string     `bun:"source" json:"source" enum:"MANUAL,PAYMENT,REFUND,PURCHASE_RECEIPT,REVERSAL,TRANSFER"`
+	SourceKey       string     `bun:"source_key" json:"sourceKey" doc:"What the posting records (PAYMENT:<paymentId>, REFUND:<refundId>, ...): unique per merchant"`
+	ReferenceID     *id.ID     `bun:"reference_id" json:"referenceId,omitempty" doc:"The sale order or purchase order the posting is about"`
+	ReversesID      *id.ID     `bun:"reverses_id" json:"reversesId,omitempty" doc:"The posting this one reverses (in whole, or in part for a refund)"`
+	TransferID      *id.ID     `bun:"transfer_id" json:"transferId,omitempty" doc:"The transfer both legs share"`
+	CounterWalletID *id.ID     `bun:"counter_wallet_id" json:"counterWalletId,omitempty" doc:"A transfer leg's other wallet"`
+	Description     db.OptText `bun:"description" json:"description,omitempty"`
+	OccurredAt      time.Time  `bun:"occurred_at" json:"occurredAt"`
+	CreatedBy       id.ID      `bun:"created_by" json:"createdBy"`
+	CreatedAt       time.Time  `bun:"created_at" json:"createdAt"`
 }
 
 // CheckAmount refuses an amount of one posting outside 1..MaxAmount, naming loc.

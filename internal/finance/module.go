@@ -108,7 +108,7 @@ func (m *Module) Name() string { return "finance" }
 
 // Migrations returns the finance schema.
 func (m *Module) Migrations() db.Migrations {
-	return db.Migrations{Module: "finance", Schema: "finance", FS: db.MigrationFiles(migrationFS)}
+	return db.Migrations{Module: "finance", Schema: "finance", FS: db.MigrationFiles(migrationFS), Steps: []db.Step{optionalText()}}
 }
 
 // Routes registers the wallets, categories and transactions and the reconciliation (http.go).
@@ -128,3 +128,13 @@ func (m *Module) Subscribe(b *events.Bus) {
 
 // Queues names the module's job queue.
 func (m *Module) Queues() []string { return []string{Queue} }
+
+// optionalText is the step that stores absent optional text as NULL
+// (docs/decisions/0016-null-for-absent-text.md).
+func optionalText() db.Step {
+	return db.OptionalText(2, "optional_text",
+		db.TextColumns{Table: "finance_wallets", Columns: []string{"account_number", "description"}},
+		db.TextColumns{Table: "finance_categories", Columns: []string{"description"}},
+		db.TextColumns{Table: "finance_transactions", Columns: []string{"description"}},
+	)
+}

@@ -3,6 +3,7 @@ package finance
 import (
 	"context"
 	"fmt"
+	"github.com/banapos/bana/internal/platform/db"
 	"slices"
 	"strings"
 	"time"
@@ -166,7 +167,7 @@ func (m *Module) Post(ctx context.Context, r PostRequest) (*FinanceTransaction, 
 			return refer(err, "body.walletId", "wallet "+r.WalletID.String())
 		}
 		base := FinanceTransaction{OrganizerID: w.OrganizerID, MerchantID: w.MerchantID, WalletID: w.ID, Type: r.Type, Currency: w.Currency,
-			Source: SourceManual, Description: strings.TrimSpace(r.Description), OccurredAt: at, CreatedBy: actor(ctx)}
+			Source: SourceManual, Description: db.OptText(strings.TrimSpace(r.Description)), OccurredAt: at, CreatedBy: actor(ctx)}
 		switch r.Type {
 		case Income, Expense:
 			if r.ToWalletID != nil {
@@ -273,7 +274,7 @@ func (m *Module) Reverse(ctx context.Context, postingID id.ID, reason string) (*
 			r := FinanceTransaction{ID: m.ids.Next(), OrganizerID: orig.OrganizerID, MerchantID: orig.MerchantID, WalletID: orig.WalletID,
 				CategoryID: orig.CategoryID, Type: orig.Type, Amount: -left, Currency: orig.Currency, Source: SourceReversal,
 				SourceKey: key(SourceReversal, orig.ID), ReferenceID: orig.ReferenceID, ReversesID: &orig.ID, TransferID: tid,
-				CounterWalletID: orig.CounterWalletID, Description: desc, OccurredAt: m.clock.Now(), CreatedBy: actor(ctx)}
+				CounterWalletID: orig.CounterWalletID, Description: db.OptText(desc), OccurredAt: m.clock.Now(), CreatedBy: actor(ctx)}
 			// A reversal corrects a record: it is written whatever the balance, as the money it
 			// takes back was recorded in the first place.
 			todo = append(todo, leg{tx: &r, overdraw: true})

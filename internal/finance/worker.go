@@ -3,6 +3,7 @@ package finance
 import (
 	"context"
 	"fmt"
+	"github.com/banapos/bana/internal/platform/db"
 
 	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/errs"
@@ -64,7 +65,7 @@ func (m *Module) onPaymentSuccess(ctx context.Context, ev events.PaymentSuccess,
 		order := ev.OrderID
 		t := &FinanceTransaction{OrganizerID: ev.OrganizerID, MerchantID: ev.MerchantID, WalletID: w.ID, CategoryID: &cat, Type: Income,
 			Amount: ev.Amount, Currency: Currency, Source: SourcePayment, SourceKey: key(SourcePayment, ev.PaymentID), ReferenceID: &order,
-			Description: fmt.Sprintf("Order %s: %s %s", ev.OrderID, ev.Provider, ev.Method), OccurredAt: ev.PaidAt}
+			Description: db.OptText(fmt.Sprintf("Order %s: %s %s", ev.OrderID, ev.Provider, ev.Method)), OccurredAt: ev.PaidAt}
 		return m.record(ctx, leg{tx: t, walletTyp: w.Type})
 	})
 }
@@ -91,7 +92,7 @@ func (m *Module) onOrderRefunded(ctx context.Context, ev events.OrderRefunded, _
 		order := ev.OrderID
 		t := &FinanceTransaction{OrganizerID: ev.OrganizerID, MerchantID: ev.MerchantID, Type: Income, Amount: -ev.Amount, Currency: Currency,
 			Source: SourceRefund, SourceKey: key(SourceRefund, ev.RefundID), ReferenceID: &order,
-			Description: fmt.Sprintf("Refund %s of order %s: %s %s", ev.RefundID, ev.OrderID, ev.Provider, ev.Method), OccurredAt: ev.RefundedAt}
+			Description: db.OptText(fmt.Sprintf("Refund %s of order %s: %s %s", ev.RefundID, ev.OrderID, ev.Provider, ev.Method)), OccurredAt: ev.RefundedAt}
 		var w walletRef
 		if income != nil {
 			t.ReversesID, t.CategoryID = &income.ID, income.CategoryID
@@ -148,7 +149,7 @@ func (m *Module) onPurchaseOrderReceived(ctx context.Context, ev events.Purchase
 		po := ev.PurchaseOrderID
 		t := &FinanceTransaction{OrganizerID: ev.OrganizerID, MerchantID: ev.MerchantID, WalletID: w.ID, CategoryID: &cat, Type: Expense,
 			Amount: -ev.Amount, Currency: Currency, Source: SourcePurchase, SourceKey: key(SourcePurchase, ev.ReceiptID), ReferenceID: &po,
-			Description: fmt.Sprintf("Goods received on purchase order %s", ev.PurchaseOrder), OccurredAt: ev.ReceivedAt}
+			Description: db.OptText(fmt.Sprintf("Goods received on purchase order %s", ev.PurchaseOrder)), OccurredAt: ev.ReceivedAt}
 		// The goods are in: the expense is written whatever the balance.
 		return m.record(ctx, leg{tx: t, overdraw: true})
 	})

@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"github.com/banapos/bana/internal/platform/db"
 	"time"
 
 	"github.com/banapos/bana/internal/platform/id"
@@ -61,37 +62,37 @@ type UserIdentifier struct {
 type UserProfile struct {
 	bun.BaseModel `bun:"table:user_profiles" json:"-"`
 
-	ID          id.ID     `bun:"id,pk" json:"id" readOnly:"true"`
-	UserID      id.ID     `bun:"user_id" json:"userId" readOnly:"true"`
-	DisplayName string    `bun:"display_name" json:"displayName" maxLength:"200"`
-	FirstName   string    `bun:"first_name" json:"firstName,omitempty" maxLength:"100"`
-	LastName    string    `bun:"last_name" json:"lastName,omitempty" maxLength:"100"`
-	Locale      string    `bun:"locale" json:"locale,omitempty" maxLength:"10" doc:"vi or en"`
-	CreatedAt   time.Time `bun:"created_at" json:"createdAt" readOnly:"true"`
-	UpdatedAt   time.Time `bun:"updated_at" json:"updatedAt" readOnly:"true"`
+	ID          id.ID      `bun:"id,pk" json:"id" readOnly:"true"`
+	UserID      id.ID      `bun:"user_id" json:"userId" readOnly:"true"`
+	DisplayName string     `bun:"display_name" json:"displayName" maxLength:"200"`
+	FirstName   db.OptText `bun:"first_name" json:"firstName,omitempty" maxLength:"100"`
+	LastName    db.OptText `bun:"last_name" json:"lastName,omitempty" maxLength:"100"`
+	Locale      string     `bun:"locale" json:"locale,omitempty" maxLength:"10" doc:"vi or en"`
+	CreatedAt   time.Time  `bun:"created_at" json:"createdAt" readOnly:"true"`
+	UpdatedAt   time.Time  `bun:"updated_at" json:"updatedAt" readOnly:"true"`
 }
 
 // Role is a fixed role of the document or one an admin added (code below 898).
 type Role struct {
 	bun.BaseModel `bun:"table:roles" json:"-"`
 
-	ID          id.ID     `bun:"id,pk" json:"id" readOnly:"true"`
-	Code        int       `bun:"code" json:"code" doc:"Precedence: 999 SUPER_ADMIN ... 898 EMPLOYEE; roles added by admins take 1..897"`
-	Name        string    `bun:"name" json:"name" doc:"UPPER_SNAKE name"`
-	Description string    `bun:"description" json:"description,omitempty" maxLength:"500"`
-	CreatedAt   time.Time `bun:"created_at" json:"createdAt" readOnly:"true"`
-	UpdatedAt   time.Time `bun:"updated_at" json:"updatedAt" readOnly:"true"`
+	ID          id.ID      `bun:"id,pk" json:"id" readOnly:"true"`
+	Code        int        `bun:"code" json:"code" doc:"Precedence: 999 SUPER_ADMIN ... 898 EMPLOYEE; roles added by admins take 1..897"`
+	Name        string     `bun:"name" json:"name" doc:"UPPER_SNAKE name"`
+	Description db.OptText `bun:"description" json:"description,omitempty" maxLength:"500"`
+	CreatedAt   time.Time  `bun:"created_at" json:"createdAt" readOnly:"true"`
+	UpdatedAt   time.Time  `bun:"updated_at" json:"updatedAt" readOnly:"true"`
 }
 
 // Permission is a resource.action string such as sale.write, or resource.* and *.
 type Permission struct {
 	bun.BaseModel `bun:"table:permissions" json:"-"`
 
-	ID          id.ID     `bun:"id,pk" json:"id" readOnly:"true"`
-	Code        string    `bun:"code" json:"code" doc:"resource.action, resource.* or *"`
-	Description string    `bun:"description" json:"description,omitempty" maxLength:"500"`
-	CreatedAt   time.Time `bun:"created_at" json:"createdAt" readOnly:"true"`
-	UpdatedAt   time.Time `bun:"updated_at" json:"updatedAt" readOnly:"true"`
+	ID          id.ID      `bun:"id,pk" json:"id" readOnly:"true"`
+	Code        string     `bun:"code" json:"code" doc:"resource.action, resource.* or *"`
+	Description db.OptText `bun:"description" json:"description,omitempty" maxLength:"500"`
+	CreatedAt   time.Time  `bun:"created_at" json:"createdAt" readOnly:"true"`
+	UpdatedAt   time.Time  `bun:"updated_at" json:"updatedAt" readOnly:"true"`
 }
 
 // RolePermission grants a permission to a role.
@@ -137,8 +138,8 @@ type Employee struct {
 	ID          id.ID      `bun:"id,pk" json:"id" readOnly:"true"`
 	OrganizerID id.ID      `bun:"organizer_id" json:"organizerId" required:"false" doc:"Set from the caller unless an admin"`
 	UserID      id.ID      `bun:"user_id" json:"userId" readOnly:"true"`
-	Code        string     `bun:"code" json:"code,omitempty" maxLength:"50" doc:"Staff code shown on receipts"`
-	Title       string     `bun:"title" json:"title,omitempty" maxLength:"100" doc:"Cashier, waiter, kitchen, ..."`
+	Code        db.OptText `bun:"code" json:"code,omitempty" maxLength:"50" doc:"Staff code shown on receipts"`
+	Title       db.OptText `bun:"title" json:"title,omitempty" maxLength:"100" doc:"Cashier, waiter, kitchen, ..."`
 	Status      string     `bun:"status" json:"status,omitempty" enum:"ACTIVE,INACTIVE" doc:"An INACTIVE employee cannot sign in with a PIN"`
 	CreatedAt   time.Time  `bun:"created_at" json:"createdAt" readOnly:"true"`
 	UpdatedAt   time.Time  `bun:"updated_at" json:"updatedAt" readOnly:"true"`

@@ -197,6 +197,7 @@ func (m *Module) Migrations() db.Migrations {
 		Steps: []db.Step{
 			{Version: 2, Name: "seed_roles_and_permissions", Up: m.seedRoles, Down: m.unseedRoles},
 			{Version: 3, Name: "employee_pricing_read", Up: m.grantEmployeePricingRead, Down: m.revokeEmployeePricingRead},
+			optionalText(),
 		}}
 }
 
@@ -234,4 +235,16 @@ func (m *Module) setHooks() {
 	m.userRoles.SetHooks(query.Hooks[UserRole]{Delete: func(ctx context.Context, before, _ *UserRole) error {
 		return checkGrant(ctx, "path.id", []auth.Role{auth.Role(before.RoleID)})
 	}})
+}
+
+// optionalText is the step that stores absent optional text as NULL
+// (docs/decisions/0016-null-for-absent-text.md).
+func optionalText() db.Step {
+	return db.OptionalText(4, "optional_text",
+		db.TextColumns{Table: "user_profiles", Columns: []string{"first_name", "last_name"}},
+		db.TextColumns{Table: "roles", Columns: []string{"description"}},
+		db.TextColumns{Table: "permissions", Columns: []string{"description"}},
+		db.TextColumns{Table: "employees", Columns: []string{"code", "title"}},
+		db.TextColumns{Table: "mail_verifications", Columns: []string{"code_hash"}},
+	)
 }

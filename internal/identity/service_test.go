@@ -254,8 +254,15 @@ func TestEmployeePricingReadReachesOldDatabases(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if down, err := mg.Down(ctx, 1); err != nil || len(down) != 1 {
+		// Steps 4 (optional text) and 3 reverted, then 4 applied again: step 3 missing alone.
+		if down, err := mg.Down(ctx, 2); err != nil || len(down) != 2 {
 			t.Fatalf("down: %v %v", down, err)
+		}
+		if err := optionalText().Up(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.W.DB.ExecContext(ctx, d.Rebind("INSERT INTO bana_migrations (module, version, name, applied_at) VALUES ('identity', 4, 'optional_text', ?)"), time.Now().UTC()); err != nil {
+			t.Fatal(err)
 		}
 		if _, err := d.W.ExecContext(ctx, "DELETE FROM permissions WHERE code = 'pricing.read'"); err != nil {
 			t.Fatal(err)
@@ -284,10 +291,10 @@ func TestEmployeePricingReadReachesOldDatabases(t *testing.T) {
 			t.Fatalf("the clerk's token after the migration: %+v %v", p, err)
 		}
 		// An admin's own pricing.read permission (made before the step ran) is reused, not doubled.
-		if down, err := mg.Down(ctx, 1); err != nil || len(down) != 1 || grants() != 0 {
+		if down, err := mg.Down(ctx, 2); err != nil || len(down) != 2 || grants() != 0 {
 			t.Fatalf("down again: %v %v", down, err)
 		}
-		if up, err := mg.Up(ctx); err != nil || len(up) != 1 || grants() != 1 {
+		if up, err := mg.Up(ctx); err != nil || len(up) != 2 || grants() != 1 {
 			t.Fatalf("up again: %v %v", up, err)
 		}
 		var perms int

@@ -36,7 +36,7 @@ func (m *Module) seedRoles(ctx context.Context, d *db.DB) error {
 	q := d.Raw(ctx, true)
 	for _, r := range auth.Roles {
 		if _, err := q.ExecContext(ctx, d.Rebind("INSERT INTO roles (id, code, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)"),
-			int64(r), int(r), r.String(), roleDescriptions[r], now, now); err != nil {
+			int64(r), int(r), r.String(), db.OptText(roleDescriptions[r]), now, now); err != nil {
 			return err
 		}
 	}
@@ -44,8 +44,8 @@ func (m *Module) seedRoles(ctx context.Context, d *db.DB) error {
 	for _, p := range defaultPermissionCodes() {
 		pid := int64(m.ids.Next())
 		permIDs[p] = pid
-		if _, err := q.ExecContext(ctx, d.Rebind("INSERT INTO permissions (id, code, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"),
-			pid, p, "", now, now); err != nil {
+		if _, err := q.ExecContext(ctx, d.Rebind("INSERT INTO permissions (id, code, created_at, updated_at) VALUES (?, ?, ?, ?)"),
+			pid, p, now, now); err != nil {
 			return err
 		}
 	}
@@ -77,8 +77,8 @@ func (m *Module) unseedRoles(ctx context.Context, d *db.DB) error {
 func (m *Module) grantEmployeePricingRead(ctx context.Context, d *db.DB) error {
 	now := m.now()
 	q := d.Raw(ctx, true)
-	if _, err := q.ExecContext(ctx, d.Rebind(`INSERT INTO permissions (id, code, description, created_at, updated_at)
-		SELECT ?, ?, '', ?, ? WHERE NOT EXISTS (SELECT 1 FROM permissions WHERE code = ?)`),
+	if _, err := q.ExecContext(ctx, d.Rebind(`INSERT INTO permissions (id, code, created_at, updated_at)
+		SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM permissions WHERE code = ?)`),
 		int64(m.ids.Next()), permPricingRead, now, now, permPricingRead); err != nil {
 		return err
 	}

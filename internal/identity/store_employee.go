@@ -14,7 +14,7 @@ import (
 // insertEmployee writes an ACTIVE employee of the organizer for the user.
 func (m *Module) insertEmployee(ctx context.Context, empID, org, userID id.ID, code, title string, now time.Time) error {
 	_, err := m.exec(ctx, "INSERT INTO employees (id, organizer_id, user_id, code, title, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		int64(empID), int64(org), int64(userID), code, title, StatusActive, now, now)
+		int64(empID), int64(org), int64(userID), db.OptText(code), db.OptText(title), StatusActive, now, now)
 	return err
 }
 

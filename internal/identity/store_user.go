@@ -51,7 +51,7 @@ func (m *Module) insertUser(ctx context.Context, p *preparedUser, now time.Time)
 		}
 	}
 	if _, err := m.exec(ctx, "INSERT INTO user_profiles (id, user_id, display_name, first_name, last_name, locale, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		int64(m.ids.Next()), int64(p.id), p.profile.DisplayName, p.profile.FirstName, p.profile.LastName, p.profile.Locale, now, now); err != nil {
+		int64(m.ids.Next()), int64(p.id), p.profile.DisplayName, db.OptText(p.profile.FirstName), db.OptText(p.profile.LastName), p.profile.Locale, now, now); err != nil {
 		return err
 	}
 	if p.hash != "" {

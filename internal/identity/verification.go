@@ -2,6 +2,7 @@ package identity
 
 import (
 	"fmt"
+	"github.com/banapos/bana/internal/platform/db"
 	"math"
 	"time"
 )
@@ -20,7 +21,7 @@ const (
 // verification is the state of one address's verification: the rules of the document as pure
 // functions of the state and the time, so they are tested without a clock or a database.
 type verification struct {
-	CodeHash       string
+	CodeHash       db.OptText
 	CodeExpiresAt  time.Time
 	Attempts       int // wrong codes against the current code
 	TokenHash      string
@@ -68,7 +69,7 @@ func (v *verification) sent(now time.Time, codeHash, tokenHash string) {
 	}
 	v.Sends++
 	v.LastSentAt = now
-	v.CodeHash, v.CodeExpiresAt, v.Attempts = codeHash, now.Add(CodeTTL), 0
+	v.CodeHash, v.CodeExpiresAt, v.Attempts = db.OptText(codeHash), now.Add(CodeTTL), 0
 	v.TokenHash, v.TokenExpiresAt = tokenHash, now.Add(TokenTTL)
 }
 

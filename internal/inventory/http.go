@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 	"errors"
+	"github.com/banapos/bana/internal/platform/db"
 	"net/http"
 	"strings"
 	"time"
@@ -74,7 +75,7 @@ func (m *Module) validateItem(ctx context.Context, it *StockItem, isNew bool) er
 	if err := money.Amount("body.unitCost", it.UnitCost); err != nil {
 		return err
 	}
-	it.SKU = strings.TrimSpace(it.SKU)
+	it.SKU = db.OptText(strings.TrimSpace(string(it.SKU)))
 	if !isNew {
 		return nil
 	}
@@ -471,7 +472,7 @@ func (m *Module) operations(s *api.Server) {
 					it.UnitCost = *in.Body.UnitCost
 				}
 				if in.Body.Note != nil {
-					it.Note = *in.Body.Note
+					it.Note = db.OptText(*in.Body.Note)
 				}
 				return nil
 			})

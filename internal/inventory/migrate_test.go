@@ -35,7 +35,7 @@ func TestIdempotencyRecordsMoveToThePlatform(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Back to the schema before the move, with a record as the former store wrote it.
-		if names, err := mg.Down(ctx, 1); err != nil || len(names) != 1 || names[0] != "inventory 0003_drop_idempotency" {
+		if names, err := mg.Down(ctx, 2); err != nil || len(names) != 2 || names[1] != "inventory 0003_drop_idempotency" {
 			t.Fatalf("down: %v %v", names, err)
 		}
 		req := map[string]any{"merchantId": "11", "reference": "order-1", "lines": []map[string]any{{"variantId": "5", "quantity": 2}}}

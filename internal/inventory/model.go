@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"github.com/banapos/bana/internal/platform/db"
 	"time"
 
 	"github.com/banapos/bana/internal/platform/events"
@@ -31,7 +32,7 @@ type Location struct {
 	Code        string     `bun:"code" json:"code" minLength:"1" maxLength:"50" doc:"Short code, unique per merchant"`
 	Name        string     `bun:"name" json:"name" minLength:"1" maxLength:"200"`
 	Type        string     `bun:"type" json:"type,omitempty" enum:"STORE,WAREHOUSE" doc:"STORE (default) or WAREHOUSE"`
-	Address     string     `bun:"address" json:"address,omitempty" maxLength:"500"`
+	Address     db.OptText `bun:"address" json:"address,omitempty" maxLength:"500"`
 	IsDefault   bool       `bun:"is_default" json:"isDefault" required:"false" doc:"Where reservations go when the caller names no location"`
 	Status      string     `bun:"status" json:"status,omitempty" enum:"ACTIVE,INACTIVE"`
 	CreatedAt   time.Time  `bun:"created_at" json:"createdAt" readOnly:"true"`
@@ -45,19 +46,19 @@ type Location struct {
 type StockItem struct {
 	bun.BaseModel `bun:"table:inventory_items" json:"-"`
 
-	ID                id.ID     `bun:"id,pk" json:"id" readOnly:"true"`
-	OrganizerID       id.ID     `bun:"organizer_id" json:"organizerId" required:"false" doc:"Owner organizer; set from the caller unless an admin"`
-	MerchantID        id.ID     `bun:"merchant_id" json:"merchantId" required:"false" doc:"Merchant; taken from the location"`
-	LocationID        id.ID     `bun:"location_id" json:"locationId" doc:"Location holding the stock"`
-	VariantID         id.ID     `bun:"variant_id" json:"variantId" doc:"Product variant (commerce module)"`
-	SKU               string    `bun:"sku" json:"sku,omitempty" maxLength:"100"`
-	QuantityOnHand    int64     `bun:"quantity_on_hand" json:"quantityOnHand" required:"false" minimum:"0" doc:"Total physical stock. Settable only on create (an opening STOCK_IN); later it changes only through receipts, sales, adjustments, transfers and counts."`
-	QuantityReserved  int64     `bun:"quantity_reserved" json:"quantityReserved" readOnly:"true" doc:"Allocated to open reservations"`
-	QuantityAvailable int64     `bun:"quantity_available,scanonly" json:"quantityAvailable" readOnly:"true" doc:"On hand minus reserved: what can still be sold"`
-	ReorderPoint      int64     `bun:"reorder_point" json:"reorderPoint" required:"false" minimum:"0" maximum:"1000000" doc:"Reorder when available falls to this"`
-	UnitCost          int64     `bun:"unit_cost" json:"unitCost" required:"false" minimum:"0" doc:"Last known unit cost (VND); the cost of stock that arrives without one"`
-	CreatedAt         time.Time `bun:"created_at" json:"createdAt" readOnly:"true"`
-	UpdatedAt         time.Time `bun:"updated_at" json:"updatedAt" readOnly:"true"`
+	ID                id.ID      `bun:"id,pk" json:"id" readOnly:"true"`
+	OrganizerID       id.ID      `bun:"organizer_id" json:"organizerId" required:"false" doc:"Owner organizer; set from the caller unless an admin"`
+	MerchantID        id.ID      `bun:"merchant_id" json:"merchantId" required:"false" doc:"Merchant; taken from the location"`
+	LocationID        id.ID      `bun:"location_id" json:"locationId" doc:"Location holding the stock"`
+	VariantID         id.ID      `bun:"variant_id" json:"variantId" doc:"Product variant (commerce module)"`
+	SKU               db.OptText `bun:"sku" json:"sku,omitempty" maxLength:"100"`
+	QuantityOnHand    int64      `bun:"quantity_on_hand" json:"quantityOnHand" required:"false" minimum:"0" doc:"Total physical stock. Settable only on create (an opening STOCK_IN); later it changes only through receipts, sales, adjustments, transfers and counts."`
+	QuantityReserved  int64      `bun:"quantity_reserved" json:"quantityReserved" readOnly:"true" doc:"Allocated to open reservations"`
+	QuantityAvailable int64      `bun:"quantity_available,scanonly" json:"quantityAvailable" readOnly:"true" doc:"On hand minus reserved: what can still be sold"`
+	ReorderPoint      int64      `bun:"reorder_point" json:"reorderPoint" required:"false" minimum:"0" maximum:"1000000" doc:"Reorder when available falls to this"`
+	UnitCost          int64      `bun:"unit_cost" json:"unitCost" required:"false" minimum:"0" doc:"Last known unit cost (VND); the cost of stock that arrives without one"`
+	CreatedAt         time.Time  `bun:"created_at" json:"createdAt" readOnly:"true"`
+	UpdatedAt         time.Time  `bun:"updated_at" json:"updatedAt" readOnly:"true"`
 }
 
 // InventoryTrackingType is one of the twenty tracking types, as stored and served.
@@ -77,28 +78,28 @@ type InventoryTrackingType struct {
 type InventoryTracking struct {
 	bun.BaseModel `bun:"table:inventory_trackings" json:"-"`
 
-	ID             id.ID     `bun:"id,pk" json:"id"`
-	OrganizerID    id.ID     `bun:"organizer_id" json:"organizerId"`
-	MerchantID     id.ID     `bun:"merchant_id" json:"merchantId"`
-	ItemID         id.ID     `bun:"item_id" json:"itemId"`
-	LocationID     id.ID     `bun:"location_id" json:"locationId"`
-	VariantID      id.ID     `bun:"variant_id" json:"variantId"`
-	Type           string    `bun:"type" json:"type" doc:"One of the twenty tracking types"`
-	Direction      string    `bun:"direction" json:"direction" enum:"INBOUND,OUTBOUND,NEUTRAL"`
-	QuantityDelta  int64     `bun:"quantity_delta" json:"quantityDelta" doc:"Change of on hand"`
-	ReservedDelta  int64     `bun:"reserved_delta" json:"reservedDelta" doc:"Change of reserved"`
-	OnHandBefore   int64     `bun:"on_hand_before" json:"onHandBefore"`
-	OnHandAfter    int64     `bun:"on_hand_after" json:"onHandAfter"`
-	ReservedBefore int64     `bun:"reserved_before" json:"reservedBefore"`
-	ReservedAfter  int64     `bun:"reserved_after" json:"reservedAfter"`
-	CostAmount     int64     `bun:"cost_amount" json:"costAmount" doc:"Cost of the stock moved (VND): FIFO cost out, receipt cost in"`
-	DocumentType   string    `bun:"document_type" json:"documentType" openapi:"enum=RESERVATION,PURCHASE_ORDER_RECEIPT,ADJUSTMENT,TRANSFER,COUNT,ITEM" doc:"RESERVATION, PURCHASE_ORDER_RECEIPT, ADJUSTMENT, TRANSFER, COUNT or ITEM"`
-	DocumentID     id.ID     `bun:"document_id" json:"documentId"`
-	Reference      string    `bun:"reference" json:"reference,omitempty" doc:"Outside reference, such as the sale order of a reservation"`
-	ActorID        *id.ID    `bun:"actor_id" json:"actorId,omitempty" doc:"User who caused it; absent for the system (jobs)"`
-	ActorKind      string    `bun:"actor_kind" json:"actorKind,omitempty"`
-	Note           string    `bun:"note" json:"note,omitempty"`
-	CreatedAt      time.Time `bun:"created_at" json:"createdAt"`
+	ID             id.ID      `bun:"id,pk" json:"id"`
+	OrganizerID    id.ID      `bun:"organizer_id" json:"organizerId"`
+	MerchantID     id.ID      `bun:"merchant_id" json:"merchantId"`
+	ItemID         id.ID      `bun:"item_id" json:"itemId"`
+	LocationID     id.ID      `bun:"location_id" json:"locationId"`
+	VariantID      id.ID      `bun:"variant_id" json:"variantId"`
+	Type           string     `bun:"type" json:"type" doc:"One of the twenty tracking types"`
+	Direction      string     `bun:"direction" json:"direction" enum:"INBOUND,OUTBOUND,NEUTRAL"`
+	QuantityDelta  int64      `bun:"quantity_delta" json:"quantityDelta" doc:"Change of on hand"`
+	ReservedDelta  int64      `bun:"reserved_delta" json:"reservedDelta" doc:"Change of reserved"`
+	OnHandBefore   int64      `bun:"on_hand_before" json:"onHandBefore"`
+	OnHandAfter    int64      `bun:"on_hand_after" json:"onHandAfter"`
+	ReservedBefore int64      `bun:"reserved_before" json:"reservedBefore"`
+	ReservedAfter  int64      `bun:"reserved_after" json:"reservedAfter"`
+	CostAmount     int64      `bun:"cost_amount" json:"costAmount" doc:"Cost of the stock moved (VND): FIFO cost out, receipt cost in"`
+	DocumentType   string     `bun:"document_type" json:"documentType" openapi:"enum=RESERVATION,PURCHASE_ORDER_RECEIPT,ADJUSTMENT,TRANSFER,COUNT,ITEM" doc:"RESERVATION, PURCHASE_ORDER_RECEIPT, ADJUSTMENT, TRANSFER, COUNT or ITEM"`
+	DocumentID     id.ID      `bun:"document_id" json:"documentId"`
+	Reference      db.OptText `bun:"reference" json:"reference,omitempty" doc:"Outside reference, such as the sale order of a reservation"`
+	ActorID        *id.ID     `bun:"actor_id" json:"actorId,omitempty" doc:"User who caused it; absent for the system (jobs)"`
+	ActorKind      db.OptText `bun:"actor_kind" json:"actorKind,omitempty"`
+	Note           db.OptText `bun:"note" json:"note,omitempty"`
+	CreatedAt      time.Time  `bun:"created_at" json:"createdAt"`
 }
 
 // ReservationStatus is the state of a reservation.
@@ -126,7 +127,7 @@ type StockReservation struct {
 	Reference   string     `bun:"reference" json:"reference" doc:"The order it is for"`
 	Status      string     `bun:"status" json:"status" enum:"ACTIVE,RELEASED,EXPIRED,COMMITTED"`
 	ExpiresAt   *time.Time `bun:"expires_at" json:"expiresAt,omitempty"`
-	Reason      string     `bun:"reason" json:"reason,omitempty"`
+	Reason      db.OptText `bun:"reason" json:"reason,omitempty"`
 	CostAmount  int64      `bun:"cost_amount" json:"costAmount" doc:"Cost of goods (FIFO) once committed"`
 	CreatedAt   time.Time  `bun:"created_at" json:"createdAt"`
 	UpdatedAt   time.Time  `bun:"updated_at" json:"updatedAt"`
@@ -162,12 +163,12 @@ type Vendor struct {
 	MerchantID  *id.ID     `bun:"merchant_id" json:"merchantId,omitempty" doc:"Merchant; absent for a vendor of the whole organizer"`
 	Code        string     `bun:"code" json:"code" minLength:"1" maxLength:"50" doc:"Short code, unique per organizer"`
 	Name        string     `bun:"name" json:"name" minLength:"1" maxLength:"200"`
-	TaxCode     string     `bun:"tax_code" json:"taxCode,omitempty" maxLength:"20" doc:"Mã số thuế"`
-	Email       string     `bun:"email" json:"email,omitempty" maxLength:"200"`
-	Phone       string     `bun:"phone" json:"phone,omitempty" maxLength:"30"`
-	Address     string     `bun:"address" json:"address,omitempty" maxLength:"500"`
-	ContactName string     `bun:"contact_name" json:"contactName,omitempty" maxLength:"200"`
-	Note        string     `bun:"note" json:"note,omitempty" maxLength:"2000"`
+	TaxCode     db.OptText `bun:"tax_code" json:"taxCode,omitempty" maxLength:"20" doc:"Mã số thuế"`
+	Email       db.OptText `bun:"email" json:"email,omitempty" maxLength:"200"`
+	Phone       db.OptText `bun:"phone" json:"phone,omitempty" maxLength:"30"`
+	Address     db.OptText `bun:"address" json:"address,omitempty" maxLength:"500"`
+	ContactName db.OptText `bun:"contact_name" json:"contactName,omitempty" maxLength:"200"`
+	Note        db.OptText `bun:"note" json:"note,omitempty" maxLength:"2000"`
 	Status      string     `bun:"status" json:"status,omitempty" enum:"ACTIVE,INACTIVE"`
 	CreatedAt   time.Time  `bun:"created_at" json:"createdAt" readOnly:"true"`
 	UpdatedAt   time.Time  `bun:"updated_at" json:"updatedAt" readOnly:"true"`
@@ -188,7 +189,7 @@ type PurchaseOrder struct {
 	Currency       string     `bun:"currency" json:"currency,omitempty" enum:"VND"`
 	TotalAmount    int64      `bun:"total_amount" json:"totalAmount" readOnly:"true" doc:"Sum of ordered quantity x unit cost of the lines"`
 	ReceivedAmount int64      `bun:"received_amount" json:"receivedAmount" readOnly:"true" doc:"Sum of what was received, at the receipts' unit costs"`
-	Note           string     `bun:"note" json:"note,omitempty" maxLength:"2000"`
+	Note           db.OptText `bun:"note" json:"note,omitempty" maxLength:"2000"`
 	ExpectedAt     *time.Time `bun:"expected_at" json:"expectedAt,omitempty"`
 	SubmittedAt    *time.Time `bun:"submitted_at" json:"submittedAt,omitempty" readOnly:"true"`
 	ConfirmedAt    *time.Time `bun:"confirmed_at" json:"confirmedAt,omitempty" readOnly:"true"`
@@ -203,17 +204,17 @@ type PurchaseOrder struct {
 type PurchaseOrderItem struct {
 	bun.BaseModel `bun:"table:purchase_order_items" json:"-"`
 
-	ID               id.ID     `bun:"id,pk" json:"id" readOnly:"true"`
-	OrganizerID      id.ID     `bun:"organizer_id" json:"organizerId" required:"false" doc:"Owner organizer; set from the order"`
-	MerchantID       id.ID     `bun:"merchant_id" json:"merchantId" required:"false" doc:"Merchant; set from the order"`
-	PurchaseOrderID  id.ID     `bun:"purchase_order_id" json:"purchaseOrderId"`
-	VariantID        id.ID     `bun:"variant_id" json:"variantId"`
-	QuantityOrdered  int64     `bun:"quantity_ordered" json:"quantityOrdered" minimum:"1" maximum:"1000000"`
-	QuantityReceived int64     `bun:"quantity_received" json:"quantityReceived" readOnly:"true"`
-	UnitCost         int64     `bun:"unit_cost" json:"unitCost" minimum:"0" doc:"Agreed unit cost (VND)"`
-	Note             string    `bun:"note" json:"note,omitempty" maxLength:"500"`
-	CreatedAt        time.Time `bun:"created_at" json:"createdAt" readOnly:"true"`
-	UpdatedAt        time.Time `bun:"updated_at" json:"updatedAt" readOnly:"true"`
+	ID               id.ID      `bun:"id,pk" json:"id" readOnly:"true"`
+	OrganizerID      id.ID      `bun:"organizer_id" json:"organizerId" required:"false" doc:"Owner organizer; set from the order"`
+	MerchantID       id.ID      `bun:"merchant_id" json:"merchantId" required:"false" doc:"Merchant; set from the order"`
+	PurchaseOrderID  id.ID      `bun:"purchase_order_id" json:"purchaseOrderId"`
+	VariantID        id.ID      `bun:"variant_id" json:"variantId"`
+	QuantityOrdered  int64      `bun:"quantity_ordered" json:"quantityOrdered" minimum:"1" maximum:"1000000"`
+	QuantityReceived int64      `bun:"quantity_received" json:"quantityReceived" readOnly:"true"`
+	UnitCost         int64      `bun:"unit_cost" json:"unitCost" minimum:"0" doc:"Agreed unit cost (VND)"`
+	Note             db.OptText `bun:"note" json:"note,omitempty" maxLength:"500"`
+	CreatedAt        time.Time  `bun:"created_at" json:"createdAt" readOnly:"true"`
+	UpdatedAt        time.Time  `bun:"updated_at" json:"updatedAt" readOnly:"true"`
 }
 
 // PurchaseReceiptLine is one line of a receipt (the line of the event finance reads).
@@ -230,7 +231,7 @@ type PurchaseOrderReceipt struct {
 	LocationID      id.ID                 `bun:"location_id" json:"locationId"`
 	Amount          int64                 `bun:"amount" json:"amount"`
 	Lines           []PurchaseReceiptLine `bun:"lines,type:jsonb" json:"lines"`
-	Note            string                `bun:"note" json:"note,omitempty"`
+	Note            db.OptText            `bun:"note" json:"note,omitempty"`
 	ActorID         *id.ID                `bun:"actor_id" json:"actorId,omitempty"`
 	ReceivedAt      time.Time             `bun:"received_at" json:"receivedAt"`
 	CreatedAt       time.Time             `bun:"created_at" json:"createdAt"`
@@ -264,9 +265,9 @@ type StockAdjustment struct {
 	MerchantID  id.ID                 `bun:"merchant_id" json:"merchantId"`
 	LocationID  id.ID                 `bun:"location_id" json:"locationId"`
 	Status      string                `bun:"status" json:"status" enum:"PENDING,APPLIED,REJECTED"`
-	Reason      string                `bun:"reason" json:"reason,omitempty"`
+	Reason      db.OptText            `bun:"reason" json:"reason,omitempty"`
 	Lines       []StockAdjustmentLine `bun:"lines,type:jsonb" json:"lines"`
-	Error       string                `bun:"error" json:"error,omitempty" doc:"Why it was rejected"`
+	Error       db.OptText            `bun:"error" json:"error,omitempty" doc:"Why it was rejected"`
 	ActorID     *id.ID                `bun:"actor_id" json:"actorId,omitempty"`
 	ProcessedAt *time.Time            `bun:"processed_at" json:"processedAt,omitempty"`
 	CreatedAt   time.Time             `bun:"created_at" json:"createdAt"`
@@ -302,7 +303,7 @@ type StockTransfer struct {
 	ToLocationID   id.ID               `bun:"to_location_id" json:"toLocationId"`
 	Status         string              `bun:"status" json:"status" enum:"IN_TRANSIT,RECEIVED,CANCELLED"`
 	Lines          []StockTransferLine `bun:"lines,type:jsonb" json:"lines"`
-	Note           string              `bun:"note" json:"note,omitempty"`
+	Note           db.OptText          `bun:"note" json:"note,omitempty"`
 	ActorID        *id.ID              `bun:"actor_id" json:"actorId,omitempty"`
 	ShippedAt      time.Time           `bun:"shipped_at" json:"shippedAt"`
 	ClosedAt       *time.Time          `bun:"closed_at" json:"closedAt,omitempty"`
@@ -330,7 +331,7 @@ type StockCount struct {
 	LocationID  id.ID            `bun:"location_id" json:"locationId"`
 	Lines       []StockCountLine `bun:"lines,type:jsonb" json:"lines"`
 	Variance    int64            `bun:"variance" json:"variance" doc:"Sum of the lines' variances"`
-	Note        string           `bun:"note" json:"note,omitempty"`
+	Note        db.OptText       `bun:"note" json:"note,omitempty"`
 	ActorID     *id.ID           `bun:"actor_id" json:"actorId,omitempty"`
 	CreatedAt   time.Time        `bun:"created_at" json:"createdAt"`
 }

@@ -131,7 +131,7 @@ func (m *Module) Service() *Service { return m.svc }
 func (m *Module) Migrations() db.Migrations {
 	return db.Migrations{Module: "inventory", Schema: "inventory", FS: db.MigrationFiles(migrationFS), Steps: []db.Step{{Version: 2, Name: "tracking_types",
 		Up:   func(ctx context.Context, d *db.DB) error { return seedTrackingTypes(ctx, d, false) },
-		Down: func(ctx context.Context, d *db.DB) error { return seedTrackingTypes(ctx, d, true) }}}}
+		Down: func(ctx context.Context, d *db.DB) error { return seedTrackingTypes(ctx, d, true) }}, optionalText()}}
 }
 
 // readOnly registers the read routes of a resource that only the stock operations write (the
@@ -211,4 +211,22 @@ func (w *adjustmentWorker) Work(ctx context.Context, job *river.Job[ApplyAdjustm
 		w.log.InfoContext(ctx, "adjustment rejected", "adjustment", job.Args.AdjustmentID)
 	}
 	return err
+}
+
+// optionalText is the step that stores absent optional text as NULL
+// (docs/decisions/0016-null-for-absent-text.md).
+func optionalText() db.Step {
+	return db.OptionalText(4, "optional_text",
+		db.TextColumns{Table: "inventory_locations", Columns: []string{"address"}},
+		db.TextColumns{Table: "inventory_items", Columns: []string{"sku"}},
+		db.TextColumns{Table: "inventory_trackings", Columns: []string{"reference", "actor_kind", "note"}},
+		db.TextColumns{Table: "inventory_reservations", Columns: []string{"reason"}},
+		db.TextColumns{Table: "inventory_vendors", Columns: []string{"tax_code", "email", "phone", "address", "contact_name", "note"}},
+		db.TextColumns{Table: "purchase_orders", Columns: []string{"note"}},
+		db.TextColumns{Table: "purchase_order_items", Columns: []string{"note"}},
+		db.TextColumns{Table: "purchase_order_receipts", Columns: []string{"note"}},
+		db.TextColumns{Table: "inventory_adjustments", Columns: []string{"reason", "error"}},
+		db.TextColumns{Table: "inventory_transfers", Columns: []string{"note"}},
+		db.TextColumns{Table: "inventory_counts", Columns: []string{"note"}},
+	)
 }

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"context"
+	"github.com/banapos/bana/internal/platform/db"
 
 	"github.com/banapos/bana/internal/platform/auth"
 	"github.com/banapos/bana/internal/platform/errs"
@@ -81,7 +82,7 @@ func (s *Service) tracking(ctx context.Context, it itemRef, after level, m movem
 	actorID, kind := actor(ctx)
 	t := &InventoryTracking{ID: s.ids.Next(), Type: string(m.typ), Direction: string(m.typ.Direction()),
 		QuantityDelta: m.onHand, ReservedDelta: m.reserved, DocumentType: m.doc, DocumentID: m.docID,
-		Reference: m.reference, ActorID: actorID, ActorKind: kind, Note: m.note, CreatedAt: s.clock.Now()}
+		Reference: db.OptText(m.reference), ActorID: actorID, ActorKind: db.OptText(kind), Note: db.OptText(m.note), CreatedAt: s.clock.Now()}
 	t.place(it, after)
 	return t, nil
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/banapos/bana/internal/platform/db"
 	"slices"
 	"strings"
 
@@ -129,7 +130,7 @@ func (s *Service) ReceivePurchaseOrder(ctx context.Context, r ReceiveRequest) (*
 		now := s.clock.Now()
 		actorID, _ := actor(ctx)
 		rc = &PurchaseOrderReceipt{ID: s.ids.Next(), OrganizerID: po.OrganizerID, MerchantID: po.MerchantID, PurchaseOrderID: po.ID,
-			LocationID: loc.ID, Note: strings.TrimSpace(r.Note), ActorID: actorID, ReceivedAt: now, CreatedAt: now}
+			LocationID: loc.ID, Note: db.OptText(strings.TrimSpace(r.Note)), ActorID: actorID, ReceivedAt: now, CreatedAt: now}
 		order := make([]int, len(r.Lines))
 		for i := range order {
 			order[i] = i

@@ -223,7 +223,7 @@ func (s *Service) RequestAdjustment(ctx context.Context, r AdjustmentRequest) (*
 		now := s.clock.Now()
 		actorID, _ := actor(ctx)
 		adj = &StockAdjustment{ID: s.ids.Next(), OrganizerID: loc.OrganizerID, MerchantID: loc.MerchantID, LocationID: loc.ID,
-			Status: string(AdjustmentPending), Reason: strings.TrimSpace(r.Reason), Lines: r.Lines, ActorID: actorID,
+			Status: string(AdjustmentPending), Reason: db.OptText(strings.TrimSpace(r.Reason)), Lines: r.Lines, ActorID: actorID,
 			CreatedAt: now, UpdatedAt: now}
 		if err := s.st.insert(ctx, adj); err != nil {
 			return err
@@ -282,7 +282,7 @@ func (s *Service) applyAdjustment(ctx context.Context, adjID id.ID) (AdjustmentS
 				itemID = cur.ID
 			}
 			_, ok, err := s.move(ctx, itemID, movement{typ: typ, onHand: delta, unitCost: l.UnitCost, doc: DocAdjustment,
-				docID: adj.ID, note: firstNonEmpty(l.Note, adj.Reason)})
+				docID: adj.ID, note: firstNonEmpty(l.Note, string(adj.Reason))})
 			if err != nil {
 				return err
 			}
@@ -363,7 +363,7 @@ func (s *Service) Transfer(ctx context.Context, r TransferRequest) (*StockTransf
 		now := s.clock.Now()
 		actorID, _ := actor(ctx)
 		tr = &StockTransfer{ID: s.ids.Next(), OrganizerID: from.OrganizerID, MerchantID: from.MerchantID, FromLocationID: from.ID,
-			ToLocationID: to.ID, Status: string(TransferInTransit), Lines: make([]StockTransferLine, len(r.Lines)), Note: strings.TrimSpace(r.Note),
+			ToLocationID: to.ID, Status: string(TransferInTransit), Lines: make([]StockTransferLine, len(r.Lines)), Note: db.OptText(strings.TrimSpace(r.Note)),
 			ActorID: actorID, ShippedAt: now, CreatedAt: now, UpdatedAt: now}
 		order := make([]int, len(r.Lines))
 		for i := range order {
@@ -389,7 +389,7 @@ func (s *Service) Transfer(ctx context.Context, r TransferRequest) (*StockTransf
 					return err
 				}
 			}
-			mv, ok, err := s.move(ctx, cur.ID, movement{typ: TrackingTransferOut, onHand: -l.Quantity, doc: DocTransfer, docID: tr.ID, note: tr.Note})
+			mv, ok, err := s.move(ctx, cur.ID, movement{typ: TrackingTransferOut, onHand: -l.Quantity, doc: DocTransfer, docID: tr.ID, note: string(tr.Note)})
 			if err != nil {
 				return err
 			}
@@ -450,7 +450,7 @@ func (s *Service) closeTransfer(ctx context.Context, tr *StockTransfer, to Trans
 		if err != nil {
 			return err
 		}
-		if _, _, err := s.move(ctx, itemID, movement{typ: typ, onHand: l.Quantity, carry: l.Costs, doc: DocTransfer, docID: tr.ID, note: tr.Note}); err != nil {
+		if _, _, err := s.move(ctx, itemID, movement{typ: typ, onHand: l.Quantity, carry: l.Costs, doc: DocTransfer, docID: tr.ID, note: string(tr.Note)}); err != nil {
 			return err
 		}
 	}
@@ -513,7 +513,7 @@ func (s *Service) Count(ctx context.Context, r CountRequest) (*StockCount, error
 		now := s.clock.Now()
 		actorID, _ := actor(ctx)
 		c = &StockCount{ID: s.ids.Next(), OrganizerID: loc.OrganizerID, MerchantID: loc.MerchantID, LocationID: loc.ID,
-			Lines: make([]StockCountLine, len(r.Lines)), Note: strings.TrimSpace(r.Note), ActorID: actorID, CreatedAt: now}
+			Lines: make([]StockCountLine, len(r.Lines)), Note: db.OptText(strings.TrimSpace(r.Note)), ActorID: actorID, CreatedAt: now}
 		order := make([]int, len(r.Lines))
 		for i := range order {
 			order[i] = i
@@ -534,7 +534,7 @@ func (s *Service) Count(ctx context.Context, r CountRequest) (*StockCount, error
 					l.Counted, l.VariantID, cur.QuantityReserved), l.Counted)
 			}
 			delta := l.Counted - cur.QuantityOnHand
-			mv, ok, err := s.move(ctx, itemID, movement{typ: TrackingInventoryCount, onHand: delta, doc: DocCount, docID: c.ID, note: c.Note})
+			mv, ok, err := s.move(ctx, itemID, movement{typ: TrackingInventoryCount, onHand: delta, doc: DocCount, docID: c.ID, note: string(c.Note)})
 			if err != nil {
 				return err
 			}

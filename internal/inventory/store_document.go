@@ -16,7 +16,7 @@ import (
 func (s *store) setAdjustment(ctx context.Context, adjID id.ID, st AdjustmentStatus, why string) error {
 	now := s.clock.Now()
 	_, err := s.db.Raw(ctx, true).ExecContext(ctx, s.db.Rebind(`UPDATE inventory_adjustments SET status = ?, error = ?, processed_at = ?, updated_at = ?
-WHERE id = ? AND status = 'PENDING'`), string(st), why, now, now, int64(adjID))
+WHERE id = ? AND status = 'PENDING'`), string(st), db.OptText(why), now, now, int64(adjID))
 	return db.Classify(err)
 }
 

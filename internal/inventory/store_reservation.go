@@ -55,7 +55,7 @@ func (s *store) activeReservations(ctx context.Context, ids []id.ID) ([]StockRes
 func (s *store) closeReservation(ctx context.Context, reservationID id.ID, status ReservationStatus, reason string, dueBy *time.Time) (bool, error) {
 	now := s.clock.Now()
 	q := `UPDATE inventory_reservations SET status = ?, reason = ?, closed_at = ?, updated_at = ? WHERE id = ? AND status = 'ACTIVE'`
-	args := []any{string(status), reason, now, now, int64(reservationID)}
+	args := []any{string(status), db.OptText(reason), now, now, int64(reservationID)}
 	if dueBy != nil {
 		q += ` AND expires_at <= ?`
 		args = append(args, *dueBy)

@@ -3,6 +3,7 @@ package payment
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/banapos/bana/internal/platform/db"
 	"slices"
 	"strings"
 	"time"
@@ -44,9 +45,9 @@ type PaymentAttempt struct {
 	Reference         string          `bun:"reference" json:"reference" doc:"The reference the provider knows the attempt by (vnp_TxnRef, txnId, the transfer's purpose)"`
 	Amount            int64           `bun:"amount" json:"amount"`
 	ProviderStatus    string          `bun:"provider_status" json:"providerStatus" enum:"WAITING,PAID,DECLINED" doc:"What the provider said last"`
-	ProviderRef       string          `bun:"provider_ref" json:"providerRef,omitempty" doc:"VNPAY's transaction number, VNPAY-QR's trace, the bank's transaction id"`
-	ProviderCreatedAt string          `bun:"provider_created_at" json:"providerCreatedAt,omitempty" doc:"The creation date the provider was sent (yyyyMMddHHmmss, GMT+7)"`
-	ProviderPaidAt    string          `bun:"provider_paid_at" json:"providerPaidAt,omitempty" doc:"The payment date the provider reported, as it wrote it"`
+	ProviderRef       db.OptText      `bun:"provider_ref" json:"providerRef,omitempty" doc:"VNPAY's transaction number, VNPAY-QR's trace, the bank's transaction id"`
+	ProviderCreatedAt db.OptText      `bun:"provider_created_at" json:"providerCreatedAt,omitempty" doc:"The creation date the provider was sent (yyyyMMddHHmmss, GMT+7)"`
+	ProviderPaidAt    db.OptText      `bun:"provider_paid_at" json:"providerPaidAt,omitempty" doc:"The payment date the provider reported, as it wrote it"`
 	Instruction       json.RawMessage `bun:"instruction" json:"instruction,omitempty"`
 	ExpiresAt         time.Time       `bun:"expires_at" json:"expiresAt"`
 	CreatedAt         time.Time       `bun:"created_at" json:"createdAt"`
@@ -77,10 +78,10 @@ type PaymentNotification struct {
 	Amount      int64           `bun:"amount" json:"amount"`
 	Succeeded   bool            `bun:"succeeded" json:"succeeded" doc:"The provider reports the money taken"`
 	Outcome     string          `bun:"outcome" json:"outcome" enum:"APPLIED,FAILED_RECORDED,DUPLICATE,LATE_REFUSED,AMOUNT_MISMATCH,UNKNOWN_REFERENCE,QUEUED,IGNORED"`
-	Reply       string          `bun:"reply" json:"reply,omitempty" doc:"The code BANA answered the provider with"`
-	ProviderRef string          `bun:"provider_ref" json:"providerRef,omitempty" doc:"The provider's transaction number or trace"`
-	PaidAt      string          `bun:"paid_at" json:"paidAt,omitempty" doc:"The payment date the provider reported, as it wrote it"`
-	Detail      string          `bun:"detail" json:"detail,omitempty"`
+	Reply       db.OptText      `bun:"reply" json:"reply,omitempty" doc:"The code BANA answered the provider with"`
+	ProviderRef db.OptText      `bun:"provider_ref" json:"providerRef,omitempty" doc:"The provider's transaction number or trace"`
+	PaidAt      db.OptText      `bun:"paid_at" json:"paidAt,omitempty" doc:"The payment date the provider reported, as it wrote it"`
+	Detail      db.OptText      `bun:"detail" json:"detail,omitempty"`
 	Payload     json.RawMessage `bun:"payload" json:"payload"`
 	ReceivedAt  time.Time       `bun:"received_at" json:"receivedAt"`
 	AppliedAt   *time.Time      `bun:"applied_at" json:"appliedAt,omitempty"`
@@ -109,23 +110,23 @@ const (
 type PaymentRefund struct {
 	bun.BaseModel `bun:"table:payment_refunds" json:"-"`
 
-	ID              id.ID     `bun:"id,pk" json:"id"`
-	OrganizerID     id.ID     `bun:"organizer_id" json:"organizerId"`
-	MerchantID      id.ID     `bun:"merchant_id" json:"merchantId"`
-	PaymentID       id.ID     `bun:"payment_id" json:"paymentId"`
-	SaleRefundID    *id.ID    `bun:"sale_refund_id" json:"saleRefundId,omitempty"`
-	Provider        string    `bun:"provider" json:"provider"`
-	Reference       string    `bun:"reference" json:"reference"`
-	Amount          int64     `bun:"amount" json:"amount"`
-	Reason          string    `bun:"reason" json:"reason,omitempty"`
-	Status          string    `bun:"status" json:"status" enum:"PENDING,SUCCEEDED,FAILED,MANUAL"`
-	RequestID       string    `bun:"request_id" json:"requestId" doc:"The id the provider was sent (the same on every retry)"`
-	ProviderCode    string    `bun:"provider_code" json:"providerCode,omitempty"`
-	ProviderMessage string    `bun:"provider_message" json:"providerMessage,omitempty"`
-	Attempts        int       `bun:"attempts" json:"attempts"`
-	RequestedBy     id.ID     `bun:"requested_by" json:"requestedBy"`
-	CreatedAt       time.Time `bun:"created_at" json:"createdAt"`
-	UpdatedAt       time.Time `bun:"updated_at" json:"updatedAt"`
+	ID              id.ID      `bun:"id,pk" json:"id"`
+	OrganizerID     id.ID      `bun:"organizer_id" json:"organizerId"`
+	MerchantID      id.ID      `bun:"merchant_id" json:"merchantId"`
+	PaymentID       id.ID      `bun:"payment_id" json:"paymentId"`
+	SaleRefundID    *id.ID     `bun:"sale_refund_id" json:"saleRefundId,omitempty"`
+	Provider        string     `bun:"provider" json:"provider"`
+	Reference       string     `bun:"reference" json:"reference"`
+	Amount          int64      `bun:"amount" json:"amount"`
+	Reason          db.OptText `bun:"reason" json:"reason,omitempty"`
+	Status          string     `bun:"status" json:"status" enum:"PENDING,SUCCEEDED,FAILED,MANUAL"`
+	RequestID       string     `bun:"request_id" json:"requestId" doc:"The id the provider was sent (the same on every retry)"`
+	ProviderCode    db.OptText `bun:"provider_code" json:"providerCode,omitempty"`
+	ProviderMessage db.OptText `bun:"provider_message" json:"providerMessage,omitempty"`
+	Attempts        int        `bun:"attempts" json:"attempts"`
+	RequestedBy     id.ID      `bun:"requested_by" json:"requestedBy"`
+	CreatedAt       time.Time  `bun:"created_at" json:"createdAt"`
+	UpdatedAt       time.Time  `bun:"updated_at" json:"updatedAt"`
 }
 
 // PaymentRefund states. MANUAL: the provider has no refund API (a bank transfer, a card terminal); the

@@ -120,7 +120,7 @@ func (m *Module) Name() string { return "payment" }
 
 // Migrations returns the payment schema and the seeded provider templates.
 func (m *Module) Migrations() db.Migrations {
-	return db.Migrations{Module: "payment", Schema: "payment", FS: db.MigrationFiles(migrationFS)}
+	return db.Migrations{Module: "payment", Schema: "payment", FS: db.MigrationFiles(migrationFS), Steps: []db.Step{optionalText()}}
 }
 
 // Routes registers the notification endpoints of each provider (public: verified by signature),
@@ -153,3 +153,13 @@ func (m *Module) Subscribe(b *events.Bus) {
 func (m *Module) Queues() []string { return []string{QueueScheduler, QueueConfirmation} }
 
 func (m *Module) now() time.Time { return m.clock.Now().UTC() }
+
+// optionalText is the step that stores absent optional text as NULL
+// (docs/decisions/0016-null-for-absent-text.md).
+func optionalText() db.Step {
+	return db.OptionalText(5, "optional_text",
+		db.TextColumns{Table: "payment_attempts", Columns: []string{"provider_ref", "provider_created_at", "provider_paid_at"}},
+		db.TextColumns{Table: "payment_notifications", Columns: []string{"reply", "provider_ref", "paid_at", "detail"}},
+		db.TextColumns{Table: "payment_refunds", Columns: []string{"reason", "provider_code", "provider_message"}},
+	)
+}

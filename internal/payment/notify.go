@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"github.com/banapos/bana/internal/platform/db"
 	"net/http"
 	"strings"
 	"time"
@@ -68,8 +69,8 @@ func (m *Module) VNPAYIPN(ctx context.Context, merchant, rawQuery string) vnpay.
 		values[k] = res.Values.Get(k)
 	}
 	n := &PaymentNotification{OrganizerID: org, MerchantID: mid, Provider: ProviderVNPAY, Source: SourceIPN, Reference: res.TxnRef,
-		Amount: res.Amount, Succeeded: res.Paid(), ProviderRef: res.TransactionNo, PaidAt: res.PayDate,
-		Detail: "VNPAY response " + res.ResponseCode + ": " + vnpay.ResponseText(res.ResponseCode), Payload: mustJSON(values)}
+		Amount: res.Amount, Succeeded: res.Paid(), ProviderRef: db.OptText(res.TransactionNo), PaidAt: db.OptText(res.PayDate),
+		Detail: db.OptText("VNPAY response " + res.ResponseCode + ": " + vnpay.ResponseText(res.ResponseCode)), Payload: mustJSON(values)}
 	return vnpay.ReplyFor(vnpayCode(m.receive(ctx, n, res.AmountExact, vnpayCode)))
 }
 
@@ -173,8 +174,8 @@ func (m *Module) QRNotification(ctx context.Context, merchant string, body []byt
 		return vnpayqr.ReplyFor(vnpayqr.ReplyWrongChecksum, note.TxnID, "")
 	}
 	n := &PaymentNotification{OrganizerID: org, MerchantID: mid, Provider: ProviderVNPAYQRMMS, Source: SourceNotification, Reference: note.TxnID,
-		Amount: amount, Succeeded: note.Paid(), ProviderRef: note.QRTrace, PaidAt: note.PayDate,
-		Detail: "VNPAY-QR code " + note.Code + " " + note.Message, Payload: json.RawMessage(body)}
+		Amount: amount, Succeeded: note.Paid(), ProviderRef: db.OptText(note.QRTrace), PaidAt: db.OptText(note.PayDate),
+		Detail: db.OptText("VNPAY-QR code " + note.Code + " " + note.Message), Payload: json.RawMessage(body)}
 	v := m.receive(ctx, n, true, qrCode)
 	code, detail := qrCode(v), ""
 	switch v {
@@ -282,19 +283,19 @@ func (m *Module) VietQRTransfer(ctx context.Context, merchant, authorization str
 		ref = vietqr.ReferenceIn(t.OrderID, set.PurposePrefix)
 	}
 	n := &PaymentNotification{OrganizerID: org, MerchantID: mid, Provider: ProviderVietQR, Source: SourceTransfer, Reference: ref,
-		Amount: t.Amount, Succeeded: t.TransType == vietqr.Credit, ProviderRef: clip(t.TransactionID, 100),
-		PaidAt: t.TransactionTime, Detail: clip("transfer: "+t.Content, 500), Payload: json.RawMessage(body)}
+		Amount: t.Amount, Succeeded: t.TransType == vietqr.Credit, ProviderRef: db.OptText(clip(t.TransactionID, 100)),
+		PaidAt: db.OptText(t.TransactionTime), Detail: db.OptText(clip("transfer: "+t.Content, 500)), Payload: json.RawMessage(body)}
 	if t.TransactionID == "" {
-		n.ProviderRef = clip(t.ReferenceNumber, 100)
+		n.ProviderRef = db.OptText(clip(t.ReferenceNumber, 100))
 	}
 	var v verdict
 	switch {
 	case t.TransType != vietqr.Credit:
 		n.Outcome, n.Detail = OutcomeIgnored, "a debit on the account, not a payment"
 	case t.BankAccount != set.AccountNo:
-		n.Outcome, n.Detail = OutcomeIgnored, "credited to account "+clip(t.BankAccount, 30)+", not the merchant's VietQR account"
+		n.Outcome, n.Detail = OutcomeIgnored, db.OptText("credited to account "+clip(t.BankAccount, 30)+", not the merchant's VietQR account")
 	case ref == "":
-		n.Outcome, n.Detail = OutcomeUnknownReference, "the transfer's content names no payment reference ("+set.PurposePrefix+"...)"
+		n.Outcome, n.Detail = OutcomeUnknownReference, db.OptText("the transfer's content names no payment reference ("+set.PurposePrefix+"...)")
 	}
 	syncReply := func(v verdict) string {
 		if v == verdictQueued {
@@ -348,8 +349,8 @@ func (m *Module) PhonePOSResult(ctx context.Context, merchant, signature string,
 		return PhonePOSBridgeAnswer{Message: err.Error()}, http.StatusBadRequest
 	}
 	n := &PaymentNotification{OrganizerID: org, MerchantID: mid, Provider: ProviderVNPAYPhonePOS, Source: SourceBridge, Reference: r.Reference,
-		Amount: r.Amount, Succeeded: r.Status == phonepos.Approved, ProviderRef: clip(r.TransactionID, 100),
-		Detail: clip("phone POS "+r.Status+" "+r.ApprovalCode, 200), Payload: json.RawMessage(body)}
+		Amount: r.Amount, Succeeded: r.Status == phonepos.Approved, ProviderRef: db.OptText(clip(r.TransactionID, 100)),
+		Detail: db.OptText(clip("phone POS "+r.Status+" "+r.ApprovalCode, 200)), Payload: json.RawMessage(body)}
 	if v := m.receive(ctx, n, true, nil); v == verdictQueued {
 		return PhonePOSBridgeAnswer{Received: true, Outcome: OutcomeQueued, Message: "kept; applied later"}, http.StatusAccepted
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/banapos/bana/internal/platform/db"
 	"strconv"
 
 	"github.com/banapos/bana/internal/payment/phonepos"
@@ -79,7 +80,7 @@ func (m *Module) begin(ctx context.Context, s Start, provider string, d PaymentD
 	data, _ := json.Marshal(d)
 	now := m.now()
 	a := &PaymentAttempt{ID: s.PaymentID, OrganizerID: s.OrganizerID, MerchantID: s.MerchantID, OrderID: s.OrderID, Provider: provider,
-		Method: s.Method, Reference: s.Reference, Amount: s.Amount, ProviderStatus: ProviderWaiting, ProviderCreatedAt: createdAt,
+		Method: s.Method, Reference: s.Reference, Amount: s.Amount, ProviderStatus: ProviderWaiting, ProviderCreatedAt: db.OptText(createdAt),
 		Instruction: data, ExpiresAt: s.ExpiresAt.UTC(), CreatedAt: now, UpdatedAt: now}
 	if err := m.insertAttempt(ctx, a); err != nil {
 		return Instruction{}, err

@@ -3,6 +3,7 @@ package payment
 import (
 	"context"
 	"fmt"
+	"github.com/banapos/bana/internal/platform/db"
 
 	"github.com/banapos/bana/internal/payment/vnpay"
 	"github.com/banapos/bana/internal/payment/vnpayqr"
@@ -58,11 +59,11 @@ func (m *Module) onOrderRefunded(ctx context.Context, ev events.OrderRefunded, _
 func (m *Module) startRefund(ctx context.Context, a *PaymentAttempt, amount int64, reason string, saleRefund *id.ID, by id.ID) (*PaymentRefund, error) {
 	now := m.now()
 	r := &PaymentRefund{ID: m.ids.Next(), OrganizerID: a.OrganizerID, MerchantID: a.MerchantID, PaymentID: a.ID, SaleRefundID: saleRefund,
-		Provider: a.Provider, Reference: a.Reference, Amount: amount, Reason: clip(reason, 200), Status: RefundPending, RequestedBy: by,
+		Provider: a.Provider, Reference: a.Reference, Amount: amount, Reason: db.OptText(clip(reason, 200)), Status: RefundPending, RequestedBy: by,
 		CreatedAt: now, UpdatedAt: now}
 	r.RequestID = r.ID.String()
 	if !refundable(a.Provider) {
-		r.Status, r.ProviderMessage = RefundManual, a.Provider+" has no refund API: give the money back by hand (a bank transfer, the card terminal)"
+		r.Status, r.ProviderMessage = RefundManual, db.OptText(a.Provider+" has no refund API: give the money back by hand (a bank transfer, the card terminal)")
 	}
 	err := m.db.InTx(ctx, func(ctx context.Context) error {
 		if err := m.insertRefund(ctx, r); err != nil {
@@ -151,7 +152,7 @@ func (m *Module) runRefund(ctx context.Context, rid id.ID) error {
 		if err != nil {
 			return m.failRefund(ctx, r, "settings", err.Error())
 		}
-		created, _ := vnpay.ParseDate(a.ProviderCreatedAt)
+		created, _ := vnpay.ParseDate(string(a.ProviderCreatedAt))
 		done, err := m.refunded(ctx, a.ID)
 		if err != nil {
 			return err
@@ -162,12 +163,12 @@ func (m *Module) runRefund(ctx context.Context, rid id.ID) error {
 		}
 		c := &vnpay.Client{APIURL: set.APIURL, TmnCode: set.TmnCode, Secret: set.HashSecret, HTTP: m.http}
 		ans, err := c.Refund(ctx, vnpay.RefundRequest{RequestID: r.RequestID, TransactionType: typ, TxnRef: a.Reference, Amount: r.Amount,
-			TransactionNo: a.ProviderRef, TransactionDate: created, CreateBy: "BANA", CreateDate: m.now(), IPAddr: set.IPAddr,
+			TransactionNo: string(a.ProviderRef), TransactionDate: created, CreateBy: "BANA", CreateDate: m.now(), IPAddr: set.IPAddr,
 			OrderInfo: "Hoan tien giao dich " + a.Reference})
 		if err != nil {
 			return m.retryRefund(ctx, r, err)
 		}
-		r.ProviderCode, r.ProviderMessage = ans.ResponseCode, ans.Message
+		r.ProviderCode, r.ProviderMessage = db.OptText(ans.ResponseCode), db.OptText(ans.Message)
 		if ans.ResponseCode == "94" {
 			r.ProviderMessage = "VNPAY already has this request (an earlier attempt's answer was lost): see its result on VNPAY's merchant portal"
 		}
@@ -185,12 +186,12 @@ func (m *Module) runRefund(ctx context.Context, rid id.ID) error {
 			typ = vnpayqr.RefundFull
 		}
 		ans, err := qrClient(m, set).Refund(ctx, vnpayqr.RefundRequest{MerchantCode: set.MerchantCode, TerminalID: set.TerminalID, TxnID: a.Reference,
-			QRTrace: a.ProviderRef, PayDate: a.ProviderPaidAt, Amount: fmt.Sprint(r.Amount), TypeRefund: typ, RefundID: r.RequestID,
+			QRTrace: string(a.ProviderRef), PayDate: string(a.ProviderPaidAt), Amount: fmt.Sprint(r.Amount), TypeRefund: typ, RefundID: r.RequestID,
 			RefundContent: "Hoan tien " + a.Reference})
 		if err != nil {
 			return m.retryRefund(ctx, r, err)
 		}
-		r.ProviderCode, r.ProviderMessage = ans.Code, vnpayqr.RefundText(ans.Code)
+		r.ProviderCode, r.ProviderMessage = db.OptText(ans.Code), db.OptText(vnpayqr.RefundText(ans.Code))
 	default:
 		return m.failRefund(ctx, r, "", a.Provider+" has no refund API")
 	}
@@ -204,13 +205,13 @@ func (m *Module) runRefund(ctx context.Context, rid id.ID) error {
 }
 
 func (m *Module) failRefund(ctx context.Context, r *PaymentRefund, code, msg string) error {
-	r.Status, r.ProviderCode, r.ProviderMessage = RefundFailed, code, clip(msg, 500)
+	r.Status, r.ProviderCode, r.ProviderMessage = RefundFailed, db.OptText(code), db.OptText(clip(msg, 500))
 	return m.finishRefund(ctx, r)
 }
 
 // retryRefund counts a failed call and has River try again later (same request id).
 func (m *Module) retryRefund(ctx context.Context, r *PaymentRefund, cause error) error {
-	r.ProviderMessage = clip(cause.Error(), 500)
+	r.ProviderMessage = db.OptText(clip(cause.Error(), 500))
 	if err := m.finishRefund(ctx, r); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/banapos/bana/internal/platform/db"
 
 	"github.com/banapos/bana/internal/payment/vnpay"
 	"github.com/banapos/bana/internal/payment/vnpayqr"
@@ -60,7 +61,7 @@ func (m *Module) receive(ctx context.Context, n *PaymentNotification, exact bool
 	}
 	pay, decided, err := m.judge(ctx, n, exact)
 	if err == nil && decided != "" {
-		n.Outcome, n.Reply = decided, reply(verdictOf(decided))
+		n.Outcome, n.Reply = decided, db.OptText(reply(verdictOf(decided)))
 		if err = m.insertNotification(ctx, n); err == nil {
 			return verdictOf(decided)
 		}
@@ -76,7 +77,7 @@ func (m *Module) receive(ctx context.Context, n *PaymentNotification, exact bool
 		m.log.ErrorContext(ctx, "payment notification not recorded", "provider", n.Provider, "reference", n.Reference, "error", err)
 		return verdictQueued
 	}
-	n.Outcome, n.Detail, n.AppliedAt, n.Reply = OutcomeQueued, clip("not applied at once: "+err.Error(), 500), nil, reply(verdictQueued)
+	n.Outcome, n.Detail, n.AppliedAt, n.Reply = OutcomeQueued, db.OptText(clip("not applied at once: "+err.Error(), 500)), nil, db.OptText(reply(verdictQueued))
 	m.log.WarnContext(ctx, "payment notification queued for confirmation", "provider", n.Provider, "reference", n.Reference, "error", err)
 	qerr := m.db.InTx(ctx, func(ctx context.Context) error {
 		if err := m.insertNotification(ctx, n); err != nil {
@@ -105,7 +106,7 @@ func (m *Module) judge(ctx context.Context, n *PaymentNotification, exact bool) 
 	}
 	n.PaymentID = &pay.ID
 	if !exact || n.Amount != pay.Amount {
-		n.Detail = fmt.Sprintf("the provider reports %d, the attempt is for %d", n.Amount, pay.Amount)
+		n.Detail = db.OptText(fmt.Sprintf("the provider reports %d, the attempt is for %d", n.Amount, pay.Amount))
 		if !exact {
 			n.Detail = "the provider's amount is not a whole number of dong"
 		}
@@ -121,18 +122,18 @@ func (m *Module) apply(ctx context.Context, n *PaymentNotification, pay SalePaym
 	err := m.db.InTx(ctx, func(ctx context.Context) error {
 		var err error
 		outcome, err = m.sale.Apply(ctx, Report{Provider: n.Provider, Reference: n.Reference, Succeeded: n.Succeeded, Amount: n.Amount,
-			Detail: n.Detail, Payload: n.Payload})
+			Detail: string(n.Detail), Payload: n.Payload})
 		if err != nil {
 			return err
 		}
 		now := m.now()
 		switch {
 		case n.Succeeded && outcome != OutcomeAmountMismatch && outcome != OutcomeUnknownReference:
-			if err := m.noteProvider(ctx, pay.ID, ProviderPaid, n.ProviderRef, n.PaidAt); err != nil {
+			if err := m.noteProvider(ctx, pay.ID, ProviderPaid, string(n.ProviderRef), string(n.PaidAt)); err != nil {
 				return err
 			}
 		case outcome == OutcomeFailedRecorded:
-			if err := m.noteProvider(ctx, pay.ID, ProviderDeclined, n.ProviderRef, ""); err != nil {
+			if err := m.noteProvider(ctx, pay.ID, ProviderDeclined, string(n.ProviderRef), ""); err != nil {
 				return err
 			}
 		}
@@ -148,7 +149,7 @@ func (m *Module) apply(ctx context.Context, n *PaymentNotification, pay SalePaym
 			_, err := m.settleNotification(ctx, n.ID, outcome, now)
 			return err
 		}
-		n.Outcome, n.AppliedAt, n.Reply = outcome, &now, reply(verdictOf(outcome))
+		n.Outcome, n.AppliedAt, n.Reply = outcome, &now, db.OptText(reply(verdictOf(outcome)))
 		return m.insertNotification(ctx, n)
 	})
 	return outcome, err
@@ -195,7 +196,7 @@ func (m *Module) query(ctx context.Context, a *PaymentAttempt) (PaymentQueryResu
 		if err != nil {
 			return res, err
 		}
-		created, err := vnpay.ParseDate(a.ProviderCreatedAt)
+		created, err := vnpay.ParseDate(string(a.ProviderCreatedAt))
 		if err != nil {
 			return res, errs.Wrap(errs.Internal, "attempt "+a.ID.String()+" has no VNPAY creation date", err)
 		}
@@ -206,7 +207,7 @@ func (m *Module) query(ctx context.Context, a *PaymentAttempt) (PaymentQueryResu
 			return res, unavailable(ProviderVNPAY, err)
 		}
 		res.Code, res.Message, res.Paid = ans.ResponseCode, ans.Message, ans.Paid()
-		n.Amount, n.Succeeded, n.ProviderRef, n.PaidAt = ans.Amount, true, ans.TransactionNo, ans.PayDate
+		n.Amount, n.Succeeded, n.ProviderRef, n.PaidAt = ans.Amount, true, db.OptText(ans.TransactionNo), db.OptText(ans.PayDate)
 		n.Payload = mustJSON(ans.Raw)
 	case ProviderVNPAYQRMMS:
 		set, err := loadSettings[QRMMSSettings](sys, m, a.OrganizerID, a.MerchantID, ProviderVNPAYQRMMS, false)
@@ -223,7 +224,7 @@ func (m *Module) query(ctx context.Context, a *PaymentAttempt) (PaymentQueryResu
 		}
 		res.Code, res.Message, res.Paid = ans.Code, ans.Message, ans.Code == "00"
 		amount, _ := parseAmount(ans.RealAmount)
-		n.Amount, n.Succeeded, n.ProviderRef, n.PaidAt = amount, true, ans.QRTrace, ans.PayDate
+		n.Amount, n.Succeeded, n.ProviderRef, n.PaidAt = amount, true, db.OptText(ans.QRTrace), db.OptText(ans.PayDate)
 		n.Payload = mustJSON(ans)
 	default:
 		return res, errs.Wrap(errs.Rule, a.Provider+" cannot be asked about an attempt", ErrNoQueryAPI)

@@ -3,6 +3,7 @@ package pricing
 import (
 	"context"
 	"fmt"
+	"github.com/banapos/bana/internal/platform/db"
 	"slices"
 	"strings"
 
@@ -66,7 +67,7 @@ func DemoRules(c *demo.Cafe) ([]FareRule, error) {
 func DemoPromotions(c *demo.Cafe) ([]PromotionRow, error) {
 	out := make([]PromotionRow, 0, len(c.Promotions))
 	for _, dp := range c.Promotions {
-		p := PromotionRow{Code: NormalizeCode(dp.Code), Name: dp.Name, Status: Active, Stackable: true,
+		p := PromotionRow{Code: db.OptText(NormalizeCode(dp.Code)), Name: dp.Name, Status: Active, Stackable: true,
 			TotalLimit: int64(dp.TotalLimit), PerCustomerLimit: int64(dp.PerCustomerLimit), Conditions: []Condition{}}
 		switch {
 		case dp.Buy != nil && dp.Get != nil:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/banapos/bana/internal/platform/db"
 	"net/http"
 	"regexp"
 	"strings"
@@ -187,7 +188,7 @@ func (m *Module) checkFareSet(ctx context.Context, r *FareSet, _ bool) error {
 	var v validation
 	checkCode(&v, r.Code)
 	checkText(&v, "name", r.Name, true, maxNameLen)
-	checkText(&v, "description", r.Description, false, maxTextLen)
+	checkText(&v, "description", string(r.Description), false, maxTextLen)
 	if r.Channels == nil {
 		r.Channels = []string{}
 	}
@@ -241,7 +242,7 @@ func (m *Module) checkRule(ctx context.Context, r *FareRule, _ bool) error {
 	}
 	var v validation
 	r.rule().compile(&v, "")
-	checkText(&v, "description", r.Description, false, maxTextLen)
+	checkText(&v, "description", string(r.Description), false, maxTextLen)
 	checkStatus(&v, &r.Status)
 	return v.err(ErrInvalidRule)
 }
@@ -264,7 +265,7 @@ func (m *Module) checkCost(ctx context.Context, r *Cost, _ bool) error {
 	if r.ActiveFrom != nil && r.ActiveTo != nil && !r.ActiveTo.After(*r.ActiveFrom) {
 		v.add("", "activeTo", "must be after activeFrom", r.ActiveTo)
 	}
-	checkText(&v, "note", r.Note, false, maxTextLen)
+	checkText(&v, "note", string(r.Note), false, maxTextLen)
 	if err := m.variantsOf(ctx, &v, r.MerchantID, []id.ID{r.VariantID}, func(int) string { return "variantId" }); err != nil {
 		return err
 	}
@@ -281,7 +282,7 @@ func (m *Module) checkTax(ctx context.Context, r *TaxRow, _ bool) error {
 	var v validation
 	checkCode(&v, r.Code)
 	checkText(&v, "name", r.Name, true, maxNameLen)
-	checkText(&v, "description", r.Description, false, maxTextLen)
+	checkText(&v, "description", string(r.Description), false, maxTextLen)
 	r.tax().validate(&v, "")
 	return v.err(ErrInvalidTax)
 }
@@ -330,7 +331,7 @@ func (m *Module) checkPromotion(ctx context.Context, r *PromotionRow, _ bool) er
 	if _, err := m.merchantOf(ctx, &r.OrganizerID, r.MerchantID); err != nil {
 		return err
 	}
-	r.Code = NormalizeCode(r.Code)
+	r.Code = db.OptText(NormalizeCode(string(r.Code)))
 	if r.Conditions == nil {
 		r.Conditions = []Condition{}
 	}
@@ -339,6 +340,6 @@ func (m *Module) checkPromotion(ctx context.Context, r *PromotionRow, _ bool) er
 	}
 	var v validation
 	r.promotion().compile(&v, "")
-	checkText(&v, "description", r.Description, false, maxTextLen)
+	checkText(&v, "description", string(r.Description), false, maxTextLen)
 	return v.err(ErrInvalidPromotion)
 }

@@ -1,6 +1,7 @@
 package pricing
 
 import (
+	"github.com/banapos/bana/internal/platform/db"
 	"time"
 
 	"github.com/banapos/bana/internal/platform/id"
@@ -27,7 +28,7 @@ type FareSet struct {
 	MerchantID  id.ID      `bun:"merchant_id" json:"merchantId" doc:"The merchant whose prices these are"`
 	Code        string     `bun:"code" json:"code" doc:"Unique per merchant: 1-50 of A-Z 0-9 _ . -"`
 	Name        string     `bun:"name" json:"name" doc:"At most 200 bytes"`
-	Description string     `bun:"description" json:"description,omitempty"`
+	Description db.OptText `bun:"description" json:"description,omitempty"`
 	Channels    []string   `bun:"channels,type:jsonb" json:"channels" required:"false" doc:"Sale channels the set prices (DINE_IN, TAKE_AWAY, DELIVERY, ...); empty: every channel"`
 	Priority    int        `bun:"priority" json:"priority" required:"false" doc:"Among sets of the same reach, higher is tried first; ties in id order"`
 	Status      Status     `bun:"status" json:"status" required:"false" openapi:"enum=ACTIVE,INACTIVE" doc:"ACTIVE (default) or INACTIVE"`
@@ -69,7 +70,7 @@ type FareRule struct {
 	OrganizerID id.ID       `bun:"organizer_id" json:"organizerId" required:"false" doc:"Owner organizer: the caller's, or the merchant's for admins"`
 	MerchantID  id.ID       `bun:"merchant_id" json:"merchantId"`
 	Name        string      `bun:"name" json:"name" doc:"Shown on the quote as the reason for the change; at most 200 bytes"`
-	Description string      `bun:"description" json:"description,omitempty"`
+	Description db.OptText  `bun:"description" json:"description,omitempty"`
 	Type        RuleType    `bun:"type" json:"type" openapi:"enum=OVERRIDE,DISCOUNT,MARKUP" doc:"OVERRIDE (sets the unit price; the first matching one ends evaluation), DISCOUNT or MARKUP"`
 	Mode        Mode        `bun:"mode" json:"mode" openapi:"enum=PERCENT,AMOUNT" doc:"PERCENT (value in basis points, 10% = 1000) or AMOUNT (dong per unit; for OVERRIDE the new unit price)"`
 	Value       int64       `bun:"value" json:"value"`
@@ -100,7 +101,7 @@ type Cost struct {
 	Currency    string     `bun:"currency" json:"currency" required:"false" doc:"The merchant's currency (the default)"`
 	ActiveFrom  *time.Time `bun:"active_from" json:"activeFrom,omitempty" doc:"Inclusive"`
 	ActiveTo    *time.Time `bun:"active_to" json:"activeTo,omitempty" doc:"Exclusive"`
-	Note        string     `bun:"note" json:"note,omitempty"`
+	Note        db.OptText `bun:"note" json:"note,omitempty"`
 	CreatedAt   time.Time  `bun:"created_at" json:"createdAt" readOnly:"true"`
 	UpdatedAt   time.Time  `bun:"updated_at" json:"updatedAt" readOnly:"true"`
 	DeletedAt   *time.Time `bun:"deleted_at" json:"deletedAt,omitempty" readOnly:"true"`
@@ -111,12 +112,12 @@ type Cost struct {
 type TaxTypeRow struct {
 	bun.BaseModel `bun:"table:pricing_tax_types" json:"-"`
 
-	ID          id.ID   `bun:"id,pk" json:"id"`
-	Code        TaxType `bun:"code" json:"code" openapi:"enum=VAT0,VAT5,VAT8,VAT10,KCT,KKKNT,OTHER" doc:"VAT0, VAT5, VAT8, VAT10, KCT, KKKNT or OTHER"`
-	Name        string  `bun:"name" json:"name"`
-	RateBP      *int64  `bun:"rate_bp" json:"rateBp,omitempty" doc:"The type's fixed rate in basis points; absent for OTHER"`
-	InvoiceRate string  `bun:"invoice_rate" json:"invoiceRate" doc:"TSuat on e-invoices"`
-	Description string  `bun:"description" json:"description"`
+	ID          id.ID      `bun:"id,pk" json:"id"`
+	Code        TaxType    `bun:"code" json:"code" openapi:"enum=VAT0,VAT5,VAT8,VAT10,KCT,KKKNT,OTHER" doc:"VAT0, VAT5, VAT8, VAT10, KCT, KKKNT or OTHER"`
+	Name        string     `bun:"name" json:"name"`
+	RateBP      *int64     `bun:"rate_bp" json:"rateBp,omitempty" doc:"The type's fixed rate in basis points; absent for OTHER"`
+	InvoiceRate string     `bun:"invoice_rate" json:"invoiceRate" doc:"TSuat on e-invoices"`
+	Description db.OptText `bun:"description" json:"description,omitempty"`
 }
 
 // TaxRow is the document's Tax, stored: a tax the merchant charges, of a type at its rate.
@@ -130,7 +131,7 @@ type TaxRow struct {
 	Name        string     `bun:"name" json:"name"`
 	Type        TaxType    `bun:"type" json:"type" openapi:"enum=VAT0,VAT5,VAT8,VAT10,KCT,KKKNT,OTHER" doc:"VAT0, VAT5, VAT8, VAT10, KCT, KKKNT or OTHER (see /pricing-tax-types)"`
 	RateBP      int64      `bun:"rate_bp" json:"rateBp" required:"false" doc:"Basis points (8% = 800); fixed by the type (filled in when absent) except for OTHER"`
-	Description string     `bun:"description" json:"description,omitempty"`
+	Description db.OptText `bun:"description" json:"description,omitempty"`
 	CreatedAt   time.Time  `bun:"created_at" json:"createdAt" readOnly:"true"`
 	UpdatedAt   time.Time  `bun:"updated_at" json:"updatedAt" readOnly:"true"`
 	DeletedAt   *time.Time `bun:"deleted_at" json:"deletedAt,omitempty" readOnly:"true"`
@@ -167,9 +168,9 @@ type PromotionRow struct {
 	ID               id.ID         `bun:"id,pk" json:"id" readOnly:"true"`
 	OrganizerID      id.ID         `bun:"organizer_id" json:"organizerId" required:"false" doc:"Owner organizer: the caller's, or the merchant's for admins"`
 	MerchantID       id.ID         `bun:"merchant_id" json:"merchantId"`
-	Code             string        `bun:"code" json:"code,omitempty" doc:"Empty for an automatic promotion; else 2-32 of A-Z 0-9 _ -, stored upper case, unique per merchant"`
+	Code             db.OptText    `bun:"code" json:"code,omitempty" doc:"Empty for an automatic promotion; else 2-32 of A-Z 0-9 _ -, stored upper case, unique per merchant"`
 	Name             string        `bun:"name" json:"name"`
-	Description      string        `bun:"description" json:"description,omitempty"`
+	Description      db.OptText    `bun:"description" json:"description,omitempty"`
 	Kind             PromotionKind `bun:"kind" json:"kind" openapi:"enum=PERCENT,FIXED,BUY_X_GET_Y" doc:"PERCENT, FIXED or BUY_X_GET_Y"`
 	Level            Level         `bun:"level" json:"level" openapi:"enum=ITEM,ORDER" doc:"ITEM (the lines its conditions match) or ORDER (the whole order)"`
 	Value            int64         `bun:"value" json:"value" doc:"PERCENT and BUY_X_GET_Y: basis points (10000 = free); FIXED: dong per unit (ITEM) or per order (ORDER)"`
@@ -191,7 +192,7 @@ type PromotionRow struct {
 }
 
 func (r *PromotionRow) promotion() Promotion {
-	return Promotion{ID: r.ID, Code: r.Code, Name: r.Name, Kind: r.Kind, Level: r.Level, Value: r.Value,
+	return Promotion{ID: r.ID, Code: string(r.Code), Name: r.Name, Kind: r.Kind, Level: r.Level, Value: r.Value,
 		Buy: r.Buy, Get: r.Get, Conditions: r.Conditions, MinSubtotal: r.MinSubtotal, MaxDiscount: r.MaxDiscount,
 		ActiveFrom: r.ActiveFrom, ActiveTo: r.ActiveTo, Status: r.Status, TotalLimit: r.TotalLimit,
 		PerCustomerLimit: r.PerCustomerLimit, Stackable: r.Stackable, Priority: r.Priority}

@@ -138,5 +138,17 @@ func (m *Module) Name() string { return "pricing" }
 
 // Migrations returns the module's schema (PostgreSQL schema pricing).
 func (m *Module) Migrations() db.Migrations {
-	return db.Migrations{Module: "pricing", Schema: "pricing", FS: db.MigrationFiles(migrationFS)}
+	return db.Migrations{Module: "pricing", Schema: "pricing", FS: db.MigrationFiles(migrationFS), Steps: []db.Step{optionalText()}}
+}
+
+// optionalText is the step that stores absent optional text as NULL
+// (docs/decisions/0016-null-for-absent-text.md).
+func optionalText() db.Step {
+	return db.OptionalText(2, "optional_text",
+		db.TextColumns{Table: "pricing_fare_sets", Columns: []string{"description"}},
+		db.TextColumns{Table: "pricing_fare_rules", Columns: []string{"description"}},
+		db.TextColumns{Table: "pricing_costs", Columns: []string{"note"}},
+		db.TextColumns{Table: "pricing_taxes", Columns: []string{"description"}},
+		db.TextColumns{Table: "pricing_promotions", Columns: []string{"code", "description"}},
+	)
 }

@@ -3,6 +3,7 @@ package sale
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/banapos/bana/internal/platform/db"
 	"sort"
 	"strings"
 	"time"
@@ -214,13 +215,13 @@ type Order struct {
 	ShiftID        id.ID           `bun:"shift_id" json:"shiftId"`
 	Number         int             `bun:"number" json:"number" doc:"Order number, sequential per merchant"`
 	Type           Type            `bun:"type" json:"type" enum:"DINE_IN,TAKE_AWAY,DELIVERY"`
-	TableCode      string          `bun:"table_code" json:"tableCode,omitempty"`
+	TableCode      db.OptText      `bun:"table_code" json:"tableCode,omitempty"`
 	Channel        string          `bun:"channel" json:"channel"`
 	Status         Status          `bun:"status" json:"status" enum:"DRAFT,PROCESSING,PAID,COMPLETED,CANCELLED,EXPIRED,PARTIALLY_REFUNDED,REFUNDED"`
 	CustomerID     *id.ID          `bun:"customer_id" json:"customerId,omitempty"`
-	PromotionCodes string          `bun:"promotion_codes" json:"promotionCodes,omitempty"`
+	PromotionCodes db.OptText      `bun:"promotion_codes" json:"promotionCodes,omitempty"`
 	PromotionIDs   []id.ID         `bun:"promotion_ids,type:jsonb" json:"promotionIds,omitempty" doc:"Promotions the latest quote applied; redeemed when the order is paid"`
-	Note           string          `bun:"note" json:"note,omitempty"`
+	Note           db.OptText      `bun:"note" json:"note,omitempty"`
 	Currency       string          `bun:"currency" json:"currency"`
 	Subtotal       int64           `bun:"subtotal" json:"subtotal"`
 	DiscountTotal  int64           `bun:"discount_total" json:"discountTotal"`
@@ -236,7 +237,7 @@ type Order struct {
 	PaidAt         *time.Time      `bun:"paid_at" json:"paidAt,omitempty"`
 	CompletedAt    *time.Time      `bun:"completed_at" json:"completedAt,omitempty"`
 	CancelledAt    *time.Time      `bun:"cancelled_at" json:"cancelledAt,omitempty"`
-	CancelReason   string          `bun:"cancel_reason" json:"cancelReason,omitempty"`
+	CancelReason   db.OptText      `bun:"cancel_reason" json:"cancelReason,omitempty"`
 	CreatedAt      time.Time       `bun:"created_at" json:"createdAt"`
 	UpdatedAt      time.Time       `bun:"updated_at" json:"updatedAt"`
 }
@@ -251,10 +252,10 @@ type Item struct {
 	OrderID          id.ID      `bun:"order_id" json:"orderId"`
 	Position         int        `bun:"position" json:"position"`
 	VariantID        id.ID      `bun:"variant_id" json:"variantId"`
-	SKU              string     `bun:"sku" json:"sku,omitempty"`
+	SKU              db.OptText `bun:"sku" json:"sku,omitempty"`
 	Name             string     `bun:"name" json:"name"`
-	CategoryCode     string     `bun:"category_code" json:"categoryCode,omitempty"`
-	StationCode      string     `bun:"station_code" json:"stationCode,omitempty"`
+	CategoryCode     db.OptText `bun:"category_code" json:"categoryCode,omitempty"`
+	StationCode      db.OptText `bun:"station_code" json:"stationCode,omitempty"`
 	TrackStock       bool       `bun:"track_stock" json:"trackStock"`
 	Quantity         int64      `bun:"quantity" json:"quantity"`
 	UnitPrice        int64      `bun:"unit_price" json:"unitPrice" doc:"Catalog price of one unit with its modifiers, before rules and promotions"`
@@ -262,12 +263,12 @@ type Item struct {
 	ModifierKey      string     `bun:"modifier_key" json:"-"`
 	Subtotal         int64      `bun:"subtotal" json:"subtotal"`
 	Discount         int64      `bun:"discount" json:"discount"`
-	TaxRate          string     `bun:"tax_rate" json:"taxRate,omitempty"`
+	TaxRate          db.OptText `bun:"tax_rate" json:"taxRate,omitempty"`
 	Tax              int64      `bun:"tax" json:"tax"`
 	Total            int64      `bun:"total" json:"total"`
 	RefundedQuantity int64      `bun:"refunded_quantity" json:"refundedQuantity"`
-	KitchenStatus    string     `bun:"kitchen_status" json:"kitchenStatus,omitempty"`
-	Note             string     `bun:"note" json:"note,omitempty"`
+	KitchenStatus    db.OptText `bun:"kitchen_status" json:"kitchenStatus,omitempty"`
+	Note             db.OptText `bun:"note" json:"note,omitempty"`
 	CreatedAt        time.Time  `bun:"created_at" json:"createdAt"`
 	UpdatedAt        time.Time  `bun:"updated_at" json:"updatedAt"`
 }
@@ -363,16 +364,16 @@ type Shift struct {
 type CashMovement struct {
 	bun.BaseModel `bun:"table:sale_cash_movements" json:"-"`
 
-	ID          id.ID     `bun:"id,pk" json:"id"`
-	OrganizerID id.ID     `bun:"organizer_id" json:"organizerId"`
-	MerchantID  id.ID     `bun:"merchant_id" json:"merchantId"`
-	ShiftID     id.ID     `bun:"shift_id" json:"shiftId"`
-	Kind        string    `bun:"kind" json:"kind" enum:"FLOAT,CASH_IN,CASH_OUT,SALE,REFUND"`
-	Amount      int64     `bun:"amount" json:"amount" doc:"Signed: money into the drawer is positive"`
-	Reason      string    `bun:"reason" json:"reason,omitempty"`
-	ReferenceID *id.ID    `bun:"reference_id" json:"referenceId,omitempty"`
-	CreatedBy   id.ID     `bun:"created_by" json:"createdBy"`
-	CreatedAt   time.Time `bun:"created_at" json:"createdAt"`
+	ID          id.ID      `bun:"id,pk" json:"id"`
+	OrganizerID id.ID      `bun:"organizer_id" json:"organizerId"`
+	MerchantID  id.ID      `bun:"merchant_id" json:"merchantId"`
+	ShiftID     id.ID      `bun:"shift_id" json:"shiftId"`
+	Kind        string     `bun:"kind" json:"kind" enum:"FLOAT,CASH_IN,CASH_OUT,SALE,REFUND"`
+	Amount      int64      `bun:"amount" json:"amount" doc:"Signed: money into the drawer is positive"`
+	Reason      db.OptText `bun:"reason" json:"reason,omitempty"`
+	ReferenceID *id.ID     `bun:"reference_id" json:"referenceId,omitempty"`
+	CreatedBy   id.ID      `bun:"created_by" json:"createdBy"`
+	CreatedAt   time.Time  `bun:"created_at" json:"createdAt"`
 }
 
 // KitchenTicket groups an order's lines for one station.
@@ -385,7 +386,7 @@ type KitchenTicket struct {
 	OrderID     id.ID         `bun:"order_id" json:"orderId"`
 	OrderNumber int           `bun:"order_number" json:"orderNumber"`
 	StationCode string        `bun:"station_code" json:"stationCode"`
-	TableCode   string        `bun:"table_code" json:"tableCode,omitempty"`
+	TableCode   db.OptText    `bun:"table_code" json:"tableCode,omitempty"`
 	Status      string        `bun:"status" json:"status" enum:"QUEUED,PREPARING,READY,SERVED,VOIDED"`
 	CreatedAt   time.Time     `bun:"created_at" json:"createdAt"`
 	UpdatedAt   time.Time     `bun:"updated_at" json:"updatedAt"`
@@ -404,7 +405,7 @@ type KitchenItem struct {
 	Name        string     `bun:"name" json:"name"`
 	Quantity    int64      `bun:"quantity" json:"quantity"`
 	Modifiers   []Modifier `bun:"modifiers,type:jsonb" json:"modifiers"`
-	Note        string     `bun:"note" json:"note,omitempty"`
+	Note        db.OptText `bun:"note" json:"note,omitempty"`
 	Status      string     `bun:"status" json:"status" enum:"QUEUED,PREPARING,READY,SERVED,VOIDED"`
 	UpdatedAt   time.Time  `bun:"updated_at" json:"updatedAt"`
 }
@@ -438,7 +439,7 @@ type Refund struct {
 	Tax         int64        `bun:"tax" json:"tax"`
 	Lines       []RefundLine `bun:"lines,type:jsonb" json:"lines"`
 	Restock     bool         `bun:"restock" json:"restock"`
-	Reason      string       `bun:"reason" json:"reason,omitempty"`
+	Reason      db.OptText   `bun:"reason" json:"reason,omitempty"`
 	CreatedBy   id.ID        `bun:"created_by" json:"createdBy"`
 	CreatedAt   time.Time    `bun:"created_at" json:"createdAt"`
 }

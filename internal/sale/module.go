@@ -124,7 +124,7 @@ func (m *Module) Name() string { return "sale" }
 
 // Migrations returns the sale schema.
 func (m *Module) Migrations() db.Migrations {
-	return db.Migrations{Module: "sale", Schema: "sale", FS: db.MigrationFiles(migrationFS)}
+	return db.Migrations{Module: "sale", Schema: "sale", FS: db.MigrationFiles(migrationFS), Steps: []db.Step{optionalText()}}
 }
 
 // Routes registers the sale API: its tables read through the CRUD routes (every write goes
@@ -163,3 +163,17 @@ func (m *Module) Subscribe(*events.Bus) {}
 
 // Queues names the module's job queue.
 func (m *Module) Queues() []string { return []string{Queue} }
+
+// optionalText is the step that stores absent optional text as NULL
+// (docs/decisions/0016-null-for-absent-text.md).
+func optionalText() db.Step {
+	return db.OptionalText(3, "optional_text",
+		db.TextColumns{Table: "sale_cash_movements", Columns: []string{"reason"}},
+		db.TextColumns{Table: "sale_orders", Columns: []string{"table_code", "promotion_codes", "note", "cancel_reason"}},
+		db.TextColumns{Table: "sale_order_items", Columns: []string{"sku", "category_code", "station_code", "tax_rate", "kitchen_status", "note"}},
+		db.TextColumns{Table: "sale_payment_callbacks", Columns: []string{"detail"}},
+		db.TextColumns{Table: "sale_kitchen_tickets", Columns: []string{"table_code"}},
+		db.TextColumns{Table: "sale_kitchen_items", Columns: []string{"note"}},
+		db.TextColumns{Table: "sale_refunds", Columns: []string{"reason"}},
+	)
+}

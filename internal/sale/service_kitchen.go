@@ -57,7 +57,7 @@ func (m *Module) sendToKitchen(ctx context.Context, o *Order) (waiting bool, err
 		if st == "" {
 			st = DefaultStation
 		}
-		byStation[st] = append(byStation[st], it)
+		byStation[string(st)] = append(byStation[string(st)], it)
 	}
 	if len(byStation) == 0 {
 		return waiting, nil

@@ -3,6 +3,7 @@ package sale
 import (
 	"context"
 	"fmt"
+	"github.com/banapos/bana/internal/platform/db"
 	"slices"
 	"strings"
 	"time"
@@ -71,8 +72,8 @@ func (m *Module) Create(ctx context.Context, r CreateOrder) (*Order, error) {
 		}
 		keepInTx(ctx, shiftKey{shift.ID}, shift)
 		o := &Order{ID: r.ID, OrganizerID: mer.OrganizerID, MerchantID: mer.ID, ShiftID: shift.ID, Type: r.Type,
-			TableCode: r.TableCode, Channel: r.Channel, Status: Draft, CustomerID: r.CustomerID,
-			PromotionCodes: strings.Join(r.PromotionCodes, ","), Note: r.Note, Currency: mer.Currency, CreatedBy: actor(ctx)}
+			TableCode: db.OptText(r.TableCode), Channel: r.Channel, Status: Draft, CustomerID: r.CustomerID,
+			PromotionCodes: db.OptText(strings.Join(r.PromotionCodes, ",")), Note: db.OptText(r.Note), Currency: mer.Currency, CreatedBy: actor(ctx)}
 		if o.Currency == "" {
 			o.Currency = DefaultCurrency
 		}
@@ -155,7 +156,7 @@ func (m *Module) addLines(ctx context.Context, o *Order, existing []Item, lines 
 	}
 	cur := make([]Line, len(existing))
 	for i, it := range existing {
-		cur[i] = Line{VariantID: it.VariantID, ModifierKey: it.ModifierKey, UnitPrice: it.UnitPrice, Note: it.Note, Quantity: it.Quantity, KitchenState: it.KitchenStatus}
+		cur[i] = Line{VariantID: it.VariantID, ModifierKey: it.ModifierKey, UnitPrice: it.UnitPrice, Note: string(it.Note), Quantity: it.Quantity, KitchenState: string(it.KitchenStatus)}
 	}
 	incoming := make([]Line, len(lines))
 	built := make([]Item, len(lines))
@@ -175,9 +176,9 @@ func (m *Module) addLines(ctx context.Context, o *Order, existing []Item, lines 
 			unit += opt.Price
 		}
 		incoming[i] = Line{VariantID: v.ID, ModifierKey: ModifierKey(mods), UnitPrice: unit, Note: l.Note, Quantity: l.Quantity}
-		built[i] = Item{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, OrderID: o.ID, VariantID: v.ID, SKU: v.SKU, Name: v.Name,
-			CategoryCode: v.CategoryCode, StationCode: v.StationCode, TrackStock: v.TrackStock, Quantity: l.Quantity, UnitPrice: unit,
-			Modifiers: mods, ModifierKey: ModifierKey(mods), TaxRate: v.TaxRate, Note: l.Note}
+		built[i] = Item{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, OrderID: o.ID, VariantID: v.ID, SKU: db.OptText(v.SKU), Name: v.Name,
+			CategoryCode: db.OptText(v.CategoryCode), StationCode: db.OptText(v.StationCode), TrackStock: v.TrackStock, Quantity: l.Quantity, UnitPrice: unit,
+			Modifiers: mods, ModifierKey: ModifierKey(mods), TaxRate: db.OptText(v.TaxRate), Note: db.OptText(l.Note)}
 	}
 	merged, at, err := Merge(cur, incoming)
 	if err != nil {
@@ -242,7 +243,7 @@ func (m *Module) price(ctx context.Context, o *Order, items []Item) ([]int, erro
 		req.CustomerID = *o.CustomerID
 	}
 	if o.PromotionCodes != "" {
-		req.PromotionCodes = strings.Split(o.PromotionCodes, ",")
+		req.PromotionCodes = strings.Split(string(o.PromotionCodes), ",")
 	}
 	for _, it := range items {
 		ids := make([]id.ID, len(it.Modifiers))
@@ -267,10 +268,10 @@ func (m *Module) price(ctx context.Context, o *Order, items []Item) ([]int, erro
 		pl := q.Lines[i]
 		it := &items[i]
 		if it.ID != 0 && it.UnitPrice == pl.UnitPrice && it.Subtotal == pl.Subtotal && it.Discount == pl.Discount &&
-			it.TaxRate == pl.TaxRate && it.Tax == pl.Tax && it.Total == pl.Total {
+			it.TaxRate == db.OptText(pl.TaxRate) && it.Tax == pl.Tax && it.Total == pl.Total {
 			continue
 		}
-		it.UnitPrice, it.Subtotal, it.Discount, it.TaxRate, it.Tax, it.Total = pl.UnitPrice, pl.Subtotal, pl.Discount, pl.TaxRate, pl.Tax, pl.Total
+		it.UnitPrice, it.Subtotal, it.Discount, it.TaxRate, it.Tax, it.Total = pl.UnitPrice, pl.Subtotal, pl.Discount, db.OptText(pl.TaxRate), pl.Tax, pl.Total
 		dirty = append(dirty, i)
 	}
 	o.Subtotal, o.DiscountTotal, o.TaxTotal, o.Total, o.Pricing = q.Subtotal, q.Discount, q.Tax, q.Total, q.Explain
@@ -355,7 +356,7 @@ func (m *Module) ChangeItem(ctx context.Context, orderID, itemID id.ID, c ItemCh
 				return ErrLineInKitchen
 			}
 			if c.Note != nil {
-				it.Note = *c.Note
+				it.Note = db.OptText(*c.Note)
 			}
 			if c.Quantity != nil && *c.Quantity == 0 {
 				if err := m.items.Delete(ctx, it.ID, true); err != nil {
@@ -570,7 +571,7 @@ func (m *Module) end(ctx context.Context, o *Order, to Status, reason string) er
 		for _, p := range pays {
 			if p.Method == MethodCash {
 				if err := m.movements.Create(ctx, &CashMovement{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, ShiftID: o.ShiftID,
-					Kind: MoveRefund, Amount: -p.Amount, Reason: "order " + string(to), ReferenceID: &p.ID, CreatedBy: actor(ctx)}); err != nil {
+					Kind: MoveRefund, Amount: -p.Amount, Reason: db.OptText("order " + string(to)), ReferenceID: &p.ID, CreatedBy: actor(ctx)}); err != nil {
 					return err
 				}
 			}
@@ -587,7 +588,7 @@ func (m *Module) end(ctx context.Context, o *Order, to Status, reason string) er
 	if err := m.voidKitchen(ctx, o.ID, now); err != nil {
 		return err
 	}
-	o.Status, o.CancelledAt, o.CancelReason, o.ExpiresAt = to, &now, reason, nil
+	o.Status, o.CancelledAt, o.CancelReason, o.ExpiresAt = to, &now, db.OptText(reason), nil
 	return nil
 }
 

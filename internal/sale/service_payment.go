@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/banapos/bana/internal/platform/db"
 	"slices"
 	"time"
 
@@ -70,7 +71,7 @@ type PaymentCallback struct {
 	Reference     string          `bun:"reference" json:"reference"`
 	PaymentID     *id.ID          `bun:"payment_id" json:"paymentId,omitempty"`
 	Outcome       string          `bun:"outcome" json:"outcome" enum:"APPLIED,FAILED_RECORDED,DUPLICATE,LATE_REFUSED,AMOUNT_MISMATCH,UNKNOWN_REFERENCE"`
-	Detail        string          `bun:"detail" json:"detail,omitempty"`
+	Detail        db.OptText      `bun:"detail" json:"detail,omitempty"`
 	Payload       json.RawMessage `bun:"payload" json:"payload"`
 	ReceivedAt    time.Time       `bun:"received_at" json:"receivedAt"`
 }
@@ -340,7 +341,7 @@ func (m *Module) ApplyCallback(ctx context.Context, cb Callback) (CallbackResult
 		record := func(outcome, detail string, pid *id.ID) error {
 			res.Outcome = outcome
 			return m.callbacks.Create(ctx, &PaymentCallback{Provider: cb.Provider, Reference: cb.Reference, PaymentID: pid,
-				Outcome: outcome, Detail: detail, Payload: cb.Payload, ReceivedAt: m.now()})
+				Outcome: outcome, Detail: db.OptText(detail), Payload: cb.Payload, ReceivedAt: m.now()})
 		}
 		pays, err := m.payments.Find(ctx, &query.Filter{Where: map[string]any{"provider": cb.Provider, "reference": cb.Reference}, Limit: 1}, query.ExcludeDeleted)
 		if err != nil {

@@ -3,6 +3,7 @@ package sale
 import (
 	"context"
 	"fmt"
+	"github.com/banapos/bana/internal/platform/db"
 	"slices"
 
 	"github.com/banapos/bana/internal/platform/errs"
@@ -107,7 +108,7 @@ func (m *Module) Refund(ctx context.Context, orderID id.ID, r RefundRequest) (*O
 			return err
 		}
 		ref = &Refund{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, OrderID: o.ID, PaymentID: pay.ID, ShiftID: shift.ID,
-			Amount: amount, Tax: tax, Lines: lines, Restock: r.Restock, Reason: r.Reason, CreatedBy: actor(ctx)}
+			Amount: amount, Tax: tax, Lines: lines, Restock: r.Restock, Reason: db.OptText(r.Reason), CreatedBy: actor(ctx)}
 		if err := m.refunds.Create(ctx, ref); err != nil {
 			return err
 		}
@@ -117,7 +118,7 @@ func (m *Module) Refund(ctx context.Context, orderID id.ID, r RefundRequest) (*O
 		}
 		if pay.Method == MethodCash {
 			if err := m.movements.Create(ctx, &CashMovement{OrganizerID: o.OrganizerID, MerchantID: o.MerchantID, ShiftID: shift.ID,
-				Kind: MoveRefund, Amount: -amount, Reason: r.Reason, ReferenceID: &ref.ID, CreatedBy: actor(ctx)}); err != nil {
+				Kind: MoveRefund, Amount: -amount, Reason: db.OptText(r.Reason), ReferenceID: &ref.ID, CreatedBy: actor(ctx)}); err != nil {
 				return err
 			}
 		}

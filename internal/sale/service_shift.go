@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/banapos/bana/internal/platform/db"
 	"time"
 
 	"github.com/banapos/bana/internal/platform/errs"
@@ -106,7 +107,7 @@ func (m *Module) MoveCash(ctx context.Context, shiftID id.ID, r CashMoveRequest)
 			return errs.Field("body.kind", "must be CASH_IN or CASH_OUT", r.Kind)
 		}
 		mv = &CashMovement{OrganizerID: s.OrganizerID, MerchantID: s.MerchantID, ShiftID: s.ID, Kind: r.Kind, Amount: amount,
-			Reason: r.Reason, CreatedBy: actor(ctx)}
+			Reason: db.OptText(r.Reason), CreatedBy: actor(ctx)}
 		return m.movements.Create(ctx, mv)
 	})
 	return mv, err

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"encoding/json"
+	"github.com/banapos/bana/internal/platform/db"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -18,19 +19,19 @@ import (
 type Config struct {
 	bun.BaseModel `bun:"table:webhook_configs" json:"-"`
 
-	ID          id.ID    `bun:"id,pk" json:"id" readOnly:"true"`
-	OrganizerID id.ID    `bun:"organizer_id" json:"organizerId" required:"false" doc:"Owner organizer; set from the caller unless an admin"`
-	MerchantID  *id.ID   `bun:"merchant_id" json:"merchantId,omitempty" doc:"The merchant whose events it receives; absent for every merchant of the organizer"`
-	Name        string   `bun:"name" json:"name,omitempty" maxLength:"200" doc:"A label for the merchant"`
-	URL         string   `bun:"url" json:"url" minLength:"1" maxLength:"2000" doc:"The endpoint: https (http outside production), a public address"`
-	EventTypes  []string `bun:"event_types,type:jsonb" json:"eventTypes" required:"false" maxItems:"20" doc:"Event types it receives (see GET /webhook-event-types); empty for all"`
-	Enabled     bool     `bun:"enabled" json:"enabled" required:"false" doc:"Deliveries go out only while enabled; set it again after an automatic disable"`
+	ID          id.ID      `bun:"id,pk" json:"id" readOnly:"true"`
+	OrganizerID id.ID      `bun:"organizer_id" json:"organizerId" required:"false" doc:"Owner organizer; set from the caller unless an admin"`
+	MerchantID  *id.ID     `bun:"merchant_id" json:"merchantId,omitempty" doc:"The merchant whose events it receives; absent for every merchant of the organizer"`
+	Name        db.OptText `bun:"name" json:"name,omitempty" maxLength:"200" doc:"A label for the merchant"`
+	URL         string     `bun:"url" json:"url" minLength:"1" maxLength:"2000" doc:"The endpoint: https (http outside production), a public address"`
+	EventTypes  []string   `bun:"event_types,type:jsonb" json:"eventTypes" required:"false" maxItems:"20" doc:"Event types it receives (see GET /webhook-event-types); empty for all"`
+	Enabled     bool       `bun:"enabled" json:"enabled" required:"false" doc:"Deliveries go out only while enabled; set it again after an automatic disable"`
 	// Secret is the signing secret in the clear: accepted on create (generated when absent) and
 	// returned only by create and rotate-secret.
 	Secret string `bun:"-" json:"secret,omitempty" required:"false" maxLength:"100" doc:"The signing secret (whsec_...): returned once, when created or rotated; a client may bring its own on create"`
 
 	SecretSealed         string     `bun:"secret_sealed" json:"-"`
-	PreviousSecretSealed string     `bun:"previous_secret_sealed" json:"-"`
+	PreviousSecretSealed db.OptText `bun:"previous_secret_sealed" json:"-"`
 	PreviousSecretUntil  *time.Time `bun:"previous_secret_until" json:"previousSecretUntil,omitempty" readOnly:"true" doc:"Until when messages are also signed with the secret before the last rotation"`
 
 	BreakerState        string     `bun:"breaker_state" json:"breakerState" readOnly:"true" enum:"CLOSED,OPEN,HALF_OPEN" doc:"The endpoint's circuit breaker"`
@@ -40,7 +41,7 @@ type Config struct {
 	FailingSince        *time.Time `bun:"failing_since" json:"failingSince,omitempty" readOnly:"true" doc:"First failure with no success since"`
 	LastSuccessAt       *time.Time `bun:"last_success_at" json:"lastSuccessAt,omitempty" readOnly:"true"`
 	LastFailureAt       *time.Time `bun:"last_failure_at" json:"lastFailureAt,omitempty" readOnly:"true"`
-	DisabledReason      string     `bun:"disabled_reason" json:"disabledReason,omitempty" readOnly:"true" doc:"Why the dispatcher disabled it"`
+	DisabledReason      db.OptText `bun:"disabled_reason" json:"disabledReason,omitempty" readOnly:"true" doc:"Why the dispatcher disabled it"`
 	DisabledAt          *time.Time `bun:"disabled_at" json:"disabledAt,omitempty" readOnly:"true"`
 
 	CreatedAt time.Time  `bun:"created_at" json:"createdAt" readOnly:"true"`
@@ -91,7 +92,7 @@ type Delivery struct {
 	Ticket         int64      `bun:"ticket" json:"-"`
 	NextAttemptAt  *time.Time `bun:"next_attempt_at" json:"nextAttemptAt,omitempty"`
 	LastStatusCode *int       `bun:"last_status_code" json:"lastStatusCode,omitempty"`
-	LastError      string     `bun:"last_error" json:"lastError,omitempty"`
+	LastError      db.OptText `bun:"last_error" json:"lastError,omitempty"`
 	DeliveredAt    *time.Time `bun:"delivered_at" json:"deliveredAt,omitempty"`
 	CreatedAt      time.Time  `bun:"created_at" json:"createdAt"`
 	UpdatedAt      time.Time  `bun:"updated_at" json:"updatedAt"`
@@ -112,19 +113,19 @@ func (d *Delivery) MessageID() string { return "msg_" + d.EventID.String() }
 type Attempt struct {
 	bun.BaseModel `bun:"table:webhook_attempts" json:"-"`
 
-	ID           id.ID     `bun:"id,pk" json:"id"`
-	OrganizerID  id.ID     `bun:"organizer_id" json:"organizerId"`
-	MerchantID   id.ID     `bun:"merchant_id" json:"merchantId"`
-	ConfigID     id.ID     `bun:"config_id" json:"configId"`
-	DeliveryID   id.ID     `bun:"delivery_id" json:"deliveryId"`
-	Attempt      int       `bun:"attempt" json:"attempt"`
-	URL          string    `bun:"url" json:"url"`
-	Outcome      string    `bun:"outcome" json:"outcome" enum:"SUCCEEDED,FAILED"`
-	StatusCode   *int      `bun:"status_code" json:"statusCode,omitempty" doc:"Absent when no response came (refused, timed out)"`
-	LatencyMS    int64     `bun:"latency_ms" json:"latencyMs"`
-	ResponseBody string    `bun:"response_body" json:"responseBody,omitempty" doc:"The response's first 1 KiB"`
-	Error        string    `bun:"error" json:"error,omitempty"`
-	CreatedAt    time.Time `bun:"created_at" json:"createdAt"`
+	ID           id.ID      `bun:"id,pk" json:"id"`
+	OrganizerID  id.ID      `bun:"organizer_id" json:"organizerId"`
+	MerchantID   id.ID      `bun:"merchant_id" json:"merchantId"`
+	ConfigID     id.ID      `bun:"config_id" json:"configId"`
+	DeliveryID   id.ID      `bun:"delivery_id" json:"deliveryId"`
+	Attempt      int        `bun:"attempt" json:"attempt"`
+	URL          string     `bun:"url" json:"url"`
+	Outcome      string     `bun:"outcome" json:"outcome" enum:"SUCCEEDED,FAILED"`
+	StatusCode   *int       `bun:"status_code" json:"statusCode,omitempty" doc:"Absent when no response came (refused, timed out)"`
+	LatencyMS    int64      `bun:"latency_ms" json:"latencyMs"`
+	ResponseBody db.OptText `bun:"response_body" json:"responseBody,omitempty" doc:"The response's first 1 KiB"`
+	Error        db.OptText `bun:"error" json:"error,omitempty"`
+	CreatedAt    time.Time  `bun:"created_at" json:"createdAt"`
 }
 
 // Notice tells a merchant what the dispatcher did to an endpoint (disabled it).

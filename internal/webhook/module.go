@@ -121,7 +121,7 @@ func (m *Module) Name() string { return "webhook" }
 // Migrations returns the module's tables, in the PostgreSQL schema payment, where the design
 // document keeps WebhookConfig (docs/decisions/0010-webhooks.md).
 func (m *Module) Migrations() db.Migrations {
-	return db.Migrations{Module: "webhook", Schema: "payment", FS: db.MigrationFiles(migrationFS)}
+	return db.Migrations{Module: "webhook", Schema: "payment", FS: db.MigrationFiles(migrationFS), Steps: []db.Step{optionalText()}}
 }
 
 // Queues names the ingest and dispatch queues.
@@ -149,4 +149,14 @@ func (m *Module) random(f func(r *rand.Rand) time.Duration) time.Duration {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return f(m.rnd)
+}
+
+// optionalText is the step that stores absent optional text as NULL
+// (docs/decisions/0016-null-for-absent-text.md).
+func optionalText() db.Step {
+	return db.OptionalText(2, "optional_text",
+		db.TextColumns{Table: "webhook_configs", Columns: []string{"name", "previous_secret_sealed", "disabled_reason"}},
+		db.TextColumns{Table: "webhook_deliveries", Columns: []string{"last_error"}},
+		db.TextColumns{Table: "webhook_attempts", Columns: []string{"response_body", "error"}},
+	)
 }

@@ -271,7 +271,7 @@ func (m *Module) postpone(ctx context.Context, d *Delivery, now time.Time, wait 
 func (m *Module) finish(ctx context.Context, d *Delivery, why string) error {
 	now := m.clock.Now()
 	err := m.db.InTx(ctx, func(ctx context.Context) error {
-		d.State, d.NextAttemptAt, d.LastError = StateFailed, nil, why
+		d.State, d.NextAttemptAt, d.LastError = StateFailed, nil, db.OptText(why)
 		_, err := m.db.IDB(ctx).NewUpdate().Table("webhook_deliveries").Set("state = ?", StateFailed).Set("next_attempt_at = NULL").
 			Set("last_error = ?", why).Set("ticket = ticket + 1").Set("updated_at = ?", now).
 			Where("id = ? AND ticket = ? AND state = ?", int64(d.ID), d.Ticket, StatePending).Exec(ctx)
@@ -366,7 +366,7 @@ func (m *Module) signingKeys(c *Config, now time.Time) ([][]byte, error) {
 	}
 	keys := [][]byte{cur}
 	if c.PreviousSecretSealed != "" && c.PreviousSecretUntil != nil && now.Before(*c.PreviousSecretUntil) {
-		if prev, err := m.openSecret(c, c.PreviousSecretSealed); err == nil {
+		if prev, err := m.openSecret(c, string(c.PreviousSecretSealed)); err == nil {
 			keys = append(keys, prev)
 		}
 	}
@@ -394,7 +394,7 @@ func (m *Module) record(ctx context.Context, configID id.ID, d *Delivery, o outc
 	err := m.db.InTx(ctx, func(ctx context.Context) error {
 		*d, terminal = orig, false // a retried transaction starts again from the delivery as it was read
 		a := &Attempt{ID: m.ids.Next(), OrganizerID: d.OrganizerID, MerchantID: d.MerchantID, ConfigID: configID, DeliveryID: d.ID,
-			Attempt: d.Attempts + 1, Outcome: StateFailed, LatencyMS: o.latency.Milliseconds(), ResponseBody: o.body, Error: o.err, CreatedAt: now}
+			Attempt: d.Attempts + 1, Outcome: StateFailed, LatencyMS: o.latency.Milliseconds(), ResponseBody: db.OptText(o.body), Error: db.OptText(o.err), CreatedAt: now}
 		if o.status != 0 {
 			s := o.status
 			a.StatusCode, d.LastStatusCode = &s, &s
@@ -428,17 +428,17 @@ func (m *Module) record(ctx context.Context, configID id.ID, d *Delivery, o outc
 			}
 			if !c.Enabled && c.DisabledAt != nil && c.DisabledAt.Equal(now) {
 				if err := m.store.insertNotification(ctx, &Notice{ID: m.ids.Next(), OrganizerID: c.OrganizerID,
-					MerchantID: c.MerchantID, ConfigID: c.ID, Kind: NotificationDisabled, Message: c.DisabledReason, CreatedAt: now}); err != nil {
+					MerchantID: c.MerchantID, ConfigID: c.ID, Kind: NotificationDisabled, Message: string(c.DisabledReason), CreatedAt: now}); err != nil {
 					return err
 				}
 			}
-			d.LastError = o.err
+			d.LastError = db.OptText(o.err)
 			m.mu.Lock()
 			wait, again := NextWait(d.RoundAttempts+1, o.retryAfter, m.rnd)
 			m.mu.Unlock()
 			switch {
 			case !c.Enabled:
-				d.State, d.NextAttemptAt, d.LastError = StateFailed, nil, o.err+"; endpoint disabled"
+				d.State, d.NextAttemptAt, d.LastError = StateFailed, nil, db.OptText(o.err+"; endpoint disabled")
 				terminal = true
 			case again:
 				at := now.Add(wait)
@@ -488,7 +488,7 @@ func (m *Module) fail(_ context.Context, c *Config, o outcome, probe bool, now t
 		why = fmt.Sprintf("every attempt since %s failed (last: %s)", c.FailingSince.Format(time.RFC3339), o.err)
 	}
 	if why != "" && c.Enabled {
-		c.Enabled, c.DisabledReason, c.DisabledAt = false, "disabled: "+why, &now
+		c.Enabled, c.DisabledReason, c.DisabledAt = false, db.OptText("disabled: "+why), &now
 	}
 }
 

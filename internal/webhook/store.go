@@ -133,7 +133,7 @@ func (s store) recordAttempt(ctx context.Context, d *Delivery, now time.Time) (b
 func (s store) requeue(ctx context.Context, d *Delivery, now time.Time) (bool, error) {
 	res, err := s.db.IDB(ctx).NewUpdate().Table("webhook_deliveries").
 		Set("state = ?", StatePending).Set("round_attempts = 0").Set("ticket = ticket + 1").Set("next_attempt_at = ?", now).
-		Set("last_error = ''").Set("updated_at = ?", now).
+		Set("last_error = NULL").Set("updated_at = ?", now).
 		Where("id = ? AND ticket = ?", int64(d.ID), d.Ticket).Where("state IN (?, ?)", StateSucceeded, StateFailed).Exec(ctx)
 	if err != nil {
 		return false, db.Classify(err)
