@@ -40,19 +40,19 @@ var sources = map[string]source{
 		scan: func(rows *sql.Rows) (Document, error) {
 			var pid, org, mer int64
 			var cat sql.NullInt64
-			var name, desc, status string
+			var name, desc, status db.OptText
 			var catName sql.NullString
 			var pos int64
 			if err := rows.Scan(&pid, &org, &mer, &cat, &name, &desc, &status, &pos, &catName); err != nil {
 				return nil, err
 			}
 			d := Document{FieldID: id.ID(pid).String(), FieldOrganizer: id.ID(org).String(), FieldMerchant: id.ID(mer).String(),
-				"name": name, "status": status, "position": pos}
+				"name": string(name), "status": string(status), "position": pos}
 			if c := sqlID(cat); c != nil {
 				d["categoryId"] = c
 			}
 			if desc != "" {
-				d["description"] = desc
+				d["description"] = string(desc)
 			}
 			if catName.Valid && catName.String != "" {
 				d["categoryName"] = catName.String
@@ -66,13 +66,13 @@ var sources = map[string]source{
 		idCol: "o.id",
 		scan: func(rows *sql.Rows) (Document, error) {
 			var oid int64
-			var name string
+			var name db.OptText
 			var status sql.NullString
 			if err := rows.Scan(&oid, &name, &status); err != nil {
 				return nil, err
 			}
 			s := id.ID(oid).String()
-			return Document{FieldID: s, FieldOrganizer: s, "name": name, "status": status.String}, nil
+			return Document{FieldID: s, FieldOrganizer: s, "name": string(name), "status": status.String}, nil
 		},
 	},
 	Merchants: {
@@ -80,15 +80,15 @@ var sources = map[string]source{
 		idCol: "m.id",
 		scan: func(rows *sql.Rows) (Document, error) {
 			var mid, org int64
-			var name, addr, phone, tax, typ, status string
+			var name, addr, phone, tax, typ, status db.OptText
 			if err := rows.Scan(&mid, &org, &name, &addr, &phone, &tax, &typ, &status); err != nil {
 				return nil, err
 			}
 			d := Document{FieldID: id.ID(mid).String(), FieldOrganizer: id.ID(org).String(), FieldMerchant: id.ID(mid).String(),
-				"name": name, "type": typ, "status": status}
-			for k, v := range map[string]string{"address": addr, "phone": phone, "taxCode": tax} {
+				"name": string(name), "type": string(typ), "status": string(status)}
+			for k, v := range map[string]db.OptText{"address": addr, "phone": phone, "taxCode": tax} {
 				if v != "" {
-					d[k] = v
+					d[k] = string(v)
 				}
 			}
 			return d, nil
@@ -100,17 +100,17 @@ var sources = map[string]source{
 		scan: func(rows *sql.Rows) (Document, error) {
 			var cid, org, mer, pos int64
 			var parent sql.NullInt64
-			var code, name, desc, status string
+			var code, name, desc, status db.OptText
 			if err := rows.Scan(&cid, &org, &mer, &parent, &code, &name, &desc, &status, &pos); err != nil {
 				return nil, err
 			}
 			d := Document{FieldID: id.ID(cid).String(), FieldOrganizer: id.ID(org).String(), FieldMerchant: id.ID(mer).String(),
-				"code": code, "name": name, "status": status, "position": pos}
+				"code": string(code), "name": string(name), "status": string(status), "position": pos}
 			if p := sqlID(parent); p != nil {
 				d["parentId"] = p
 			}
 			if desc != "" {
-				d["description"] = desc
+				d["description"] = string(desc)
 			}
 			return d, nil
 		},
@@ -121,20 +121,20 @@ var sources = map[string]source{
 		scan: func(rows *sql.Rows) (Document, error) {
 			var did, org, mer int64
 			var term sql.NullInt64
-			var name, kind, platform, serial, status string
+			var name, kind, platform, serial, status db.OptText
 			if err := rows.Scan(&did, &org, &mer, &term, &name, &kind, &platform, &serial, &status); err != nil {
 				return nil, err
 			}
 			d := Document{FieldID: id.ID(did).String(), FieldOrganizer: id.ID(org).String(), FieldMerchant: id.ID(mer).String(),
-				"name": name, "kind": kind, "status": status}
+				"name": string(name), "kind": string(kind), "status": string(status)}
 			if t := sqlID(term); t != nil {
 				d["terminalId"] = t
 			}
 			if platform != "" {
-				d["platform"] = platform
+				d["platform"] = string(platform)
 			}
 			if serial != "" {
-				d["serial"] = serial
+				d["serial"] = string(serial)
 			}
 			return d, nil
 		},
@@ -144,12 +144,12 @@ var sources = map[string]source{
 		idCol: "s.id",
 		scan: func(rows *sql.Rows) (Document, error) {
 			var sid, org, mer, pos int64
-			var code, name, status string
+			var code, name, status db.OptText
 			if err := rows.Scan(&sid, &org, &mer, &code, &name, &status, &pos); err != nil {
 				return nil, err
 			}
 			return Document{FieldID: id.ID(sid).String(), FieldOrganizer: id.ID(org).String(), FieldMerchant: id.ID(mer).String(),
-				"code": code, "name": name, "status": status, "position": pos}, nil
+				"code": string(code), "name": string(name), "status": string(status), "position": pos}, nil
 		},
 	},
 }
@@ -240,15 +240,15 @@ func enrichProducts(ctx context.Context, s *store, docs []Document, ids []int64)
 	}
 	for rows.Next() {
 		var pid, price int64
-		var name string
+		var name db.OptText
 		var sku sql.NullString
 		if err := rows.Scan(&pid, &name, &sku, &price); err != nil {
 			rows.Close()
 			return db.Classify(err)
 		}
 		d := byID[pid]
-		if name != "" && name != d["name"] {
-			d["variantNames"] = append(strs(d["variantNames"]), name)
+		if name != "" && string(name) != d["name"] {
+			d["variantNames"] = append(strs(d["variantNames"]), string(name))
 		}
 		if sku.Valid && sku.String != "" {
 			d["codes"] = appendNew(strs(d["codes"]), sku.String)
@@ -270,12 +270,12 @@ func enrichProducts(ctx context.Context, s *store, docs []Document, ids []int64)
 	defer rows.Close()
 	for rows.Next() {
 		var pid int64
-		var code string
+		var code db.OptText
 		if err := rows.Scan(&pid, &code); err != nil {
 			return db.Classify(err)
 		}
 		d := byID[pid]
-		d["codes"] = appendNew(strs(d["codes"]), code)
+		d["codes"] = appendNew(strs(d["codes"]), string(code))
 	}
 	return db.Classify(rows.Err())
 }
