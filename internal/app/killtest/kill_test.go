@@ -150,7 +150,11 @@ func newRun(t *testing.T, bin string, tg dbtest.Target, rng *rand.Rand) *run {
 	} else {
 		env["APP_ENV_DATA_DIR"] = filepath.Dir(tg.Options.SQLitePath)
 	}
-	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients * 2}
+	// No keep-alive: Go's transport sends a GET again on a new connection when a reused one
+	// breaks, so a delivery the killed server had already committed could come back as the
+	// retry's ECONNREFUSED and be taken for one the server never saw. On a fresh connection per
+	// delivery there is no retry, and ECONNREFUSED means just that.
+	tr := &http.Transport{DisableKeepAlives: true, MaxConnsPerHost: clients * 2}
 	r := &run{t: t, rng: rng, bin: bin, dir: dir, env: env, port: port, tr: tr,
 		hc: &http.Client{Transport: tr, Timeout: 60 * time.Second}}
 	t.Cleanup(func() {
